@@ -1,0 +1,3 @@
+"""A Slack bot that answers `/recordings …` with pages of Plivo call recordings."""
+
+__version__ = "0.1.0"

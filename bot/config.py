@@ -1,0 +1,145 @@
+"""Settings: every knob of the bot, read once from the environment (and an optional `.env`).
+
+A missing or malformed setting is a `ConfigError` whose message names the variable and says what is
+wrong; the entry points print it as one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Annotated, Literal
+
+import phonenumbers
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Mode = Literal["serve", "socket", "console"]
+
+# The embedded sample API accepts exactly these credentials, so sample mode still exercises auth.
+SAMPLE_AUTH_ID = "MASAMPLE0000000000AA"
+SAMPLE_AUTH_TOKEN = "sample-auth-token"  # noqa: S105 - public on purpose: it only opens the fake
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line fit to print."""
+
+
+def _split_ids(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CommaList = Annotated[frozenset[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    plivo_auth_id: str | None = None
+    plivo_auth_token: SecretStr | None = None
+    plivo_base_url: str = "https://api.plivo.com"
+    plivo_sample_data: bool = False
+    plivo_timeout_s: float = Field(10.0, gt=0, le=120)
+    plivo_max_retries: int = Field(3, ge=0, le=10)
+
+    port: int = Field(3000, ge=1, le=65535)
+    default_timezone: str = "UTC"
+    phone_region: str = "US"
+    page_size: int = Field(10, ge=1, le=20)
+    allowed_user_ids: CommaList = frozenset()
+    allowed_channel_ids: CommaList = frozenset()
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("allowed_user_ids", "allowed_channel_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return _split_ids(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not an IANA time zone name (e.g. America/New_York)"
+            ) from None
+        return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        region = value.upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a two-letter region code (e.g. US, GB, IN)")
+        return region
+
+    @field_validator("slack_api_url", "plivo_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @property
+    def plivo_credentials(self) -> tuple[str, str]:
+        """The auth id and token to send: the sample pair in sample mode."""
+        if self.plivo_sample_data:
+            return SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
+        assert self.plivo_auth_id and self.plivo_auth_token  # checked by require()
+        return self.plivo_auth_id, self.plivo_auth_token.get_secret_value()
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret value in force, for the log filter that keeps them out of logs."""
+        values = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token]
+        values.append(self.plivo_auth_token)
+        return [v.get_secret_value() for v in values if v and v.get_secret_value()]
+
+    def require(self, mode: Mode) -> Settings:
+        """Check what `mode` needs; raise `ConfigError` naming the first missing variable."""
+        needed: list[tuple[str, object]] = []
+        if mode in ("serve", "socket"):
+            needed.append(("SLACK_BOT_TOKEN", self.slack_bot_token))
+        if mode == "serve":
+            needed.append(("SLACK_SIGNING_SECRET", self.slack_signing_secret))
+        if mode == "socket":
+            needed.append(("SLACK_APP_TOKEN", self.slack_app_token))
+        if not self.plivo_sample_data:
+            needed.append(("PLIVO_AUTH_ID", self.plivo_auth_id))
+            needed.append(("PLIVO_AUTH_TOKEN", self.plivo_auth_token))
+        for name, value in needed:
+            if not value or (isinstance(value, SecretStr) and not value.get_secret_value()):
+                hint = (
+                    " (or set PLIVO_SAMPLE_DATA=true to run on built-in sample data)"
+                    if name.startswith("PLIVO_")
+                    else ""
+                )
+                raise ConfigError(f"{name} is required to {mode} but is not set{hint}")
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; turn pydantic's report into one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        given = first.get("input")
+        shown = "" if name.endswith(("TOKEN", "SECRET")) or given is None else f" (got {given!r})"
+        raise ConfigError(f"{name} is invalid: {message}{shown}") from None

@@ -17,7 +17,7 @@ Mode = Literal["serve", "socket", "console"]
 
 # The embedded sample API accepts exactly these credentials, so sample mode still exercises auth.
 SAMPLE_AUTH_ID = "MASAMPLE0000000000AA"
-SAMPLE_AUTH_TOKEN = "sample-auth-token"  # noqa: S105 - public on purpose: it only opens the fake
+SAMPLE_AUTH_TOKEN = "sample-auth-token"  # public on purpose: it only opens the fake
 
 
 class ConfigError(Exception):
@@ -99,7 +99,8 @@ class Settings(BaseSettings):
         """The auth id and token to send: the sample pair in sample mode."""
         if self.plivo_sample_data:
             return SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
-        assert self.plivo_auth_id and self.plivo_auth_token  # checked by require()
+        assert self.plivo_auth_id  # checked by require()
+        assert self.plivo_auth_token
         return self.plivo_auth_id, self.plivo_auth_token.get_secret_value()
 
     @property

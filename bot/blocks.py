@@ -1,0 +1,289 @@
+"""Block Kit rendering: pure functions from a `Query` and a page of recordings to a Slack message.
+
+Nothing here does I/O. Every message carries a top-level `text` (notifications and screen
+readers use it), stays within Slack's limits (50 blocks, 3,000 characters of section text, 2,000 of
+button value), and quotes what the user typed when something went wrong.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.plivo import PlivoError, RangePage, Recording
+from bot.query import Query
+
+Message = dict[str, Any]
+
+ACTION_NEXT = "recordings_next"
+ACTION_PREV = "recordings_prev"
+ACTION_OPEN = "recordings_open"
+COMMAND = "/recordings"
+WARNING = ":warning:"
+NAMES_WITHOUT_MEANING = {"", "noname"}
+
+
+def _mrkdwn_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _quote(text: str) -> str:
+    """Inline code that survives backticks in the user's own text."""
+    text = " ".join(text.split()) or " "
+    if len(text) > 300:
+        text = text[:300] + "…"
+    return "`" + _mrkdwn_escape(text.replace("`", "ˋ")) + "`"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _context(*texts: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t[:3000]} for t in texts]}
+
+
+def _ephemeral(text: str, blocks: list[dict[str, Any]]) -> Message:
+    return {"response_type": "ephemeral", "text": text[:3000], "blocks": blocks}
+
+
+def slack_date(moment: datetime) -> str:
+    """A date token every reader sees in their own zone, with a UTC fallback for old clients."""
+    utc = moment.astimezone(UTC)
+    fallback = utc.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(utc.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?:??"
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _recording_name(rec: Recording) -> str | None:
+    mpc = getattr(rec, "mpc_name", None)
+    if mpc:
+        return f"MPC *{_mrkdwn_escape(mpc)}*"
+    if rec.conference_name and rec.conference_name not in NAMES_WITHOUT_MEANING:
+        return f"conference *{_mrkdwn_escape(rec.conference_name)}*"
+    return None
+
+
+def render_recording(rec: Recording) -> dict[str, Any]:
+    started = rec.started_at
+    first = [slack_date(started) if started else "time unknown", format_duration(rec.duration_s)]
+    # "conference *sales*" names the type too; a bare type only when there is no name to show.
+    label = _recording_name(rec) or rec.recording_type
+    if label:
+        first.append(label)
+    second = []
+    if rec.from_number or rec.to_number:
+        parts = [_mrkdwn_escape(n) for n in (rec.from_number or "?", rec.to_number or "?")]
+        second.append(" → ".join(parts))
+    if rec.call_uuid:
+        second.append(f"call `{rec.call_uuid}`")
+    if rec.recording_format:
+        second.append(rec.recording_format)
+    text = "*" + first[0] + "* · " + " · ".join(first[1:])
+    if second:
+        text += "\n" + " · ".join(second)
+    block = _section(text)
+    if rec.recording_url:
+        block["accessory"] = {
+            "type": "button",
+            "action_id": ACTION_OPEN,
+            "text": {"type": "plain_text", "text": "▶ Listen", "emoji": True},
+            "url": rec.recording_url[:3000],
+            "value": rec.recording_id[:2000],
+        }
+    return block
+
+
+def _header_text(page: RangePage) -> str:
+    first = page.offset + 1
+    last = page.offset + len(page.recordings)
+    if page.total is not None:
+        return f"Recordings {first}–{last} of {page.total}"
+    shown = f"Recordings {first}–{last}"
+    return f"{shown} of more" if page.has_more else shown
+
+
+def _paging_buttons(query: Query, page: RangePage) -> list[dict[str, Any]]:
+    buttons = []
+    counts = page.counts
+    if page.offset > 0:
+        prev = query.model_copy(
+            update={"offset": max(0, page.offset - query.page_size), "window_counts": counts}
+        )
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": ACTION_PREV,
+                "text": {"type": "plain_text", "text": "◀ Prev", "emoji": True},
+                "value": prev.encode(),
+            }
+        )
+    if page.has_more:
+        nxt = query.model_copy(
+            update={"offset": page.offset + len(page.recordings), "window_counts": counts}
+        )
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": ACTION_NEXT,
+                "text": {"type": "plain_text", "text": "Next ▶", "emoji": True},
+                "value": nxt.encode(),
+                "style": "primary",
+            }
+        )
+    return buttons
+
+
+def _query_context(query: Query) -> dict[str, Any]:
+    return _context(
+        query.summary(), f"Same search any time: {_quote(f'{COMMAND} {query.command()}')}"
+    )
+
+
+def render_page(query: Query, page: RangePage, *, hint: str | None = None) -> Message:
+    """The answer to a query: header, the query in words, one section per recording, paging."""
+    if not page.recordings:
+        return render_empty(query, page)
+    header = _header_text(page)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
+        _query_context(query),
+        {"type": "divider"},
+    ]
+    blocks.extend(render_recording(rec) for rec in page.recordings)
+    buttons = _paging_buttons(query, page)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "paging", "elements": buttons})
+    if hint:
+        blocks.append(_context(hint))
+    text = f"{header} · {_plain(query.summary())}"
+    return {
+        "response_type": "in_channel" if query.share else "ephemeral",
+        "text": text,
+        "blocks": blocks,
+    }
+
+
+def render_empty(query: Query, page: RangePage | None = None) -> Message:
+    """Nothing matched: say so, restate the range, and say how to widen the search."""
+    if page is not None and page.offset > 0:
+        lead = f"No more recordings past number {page.offset} for this search."
+    else:
+        lead = "No recordings match this search."
+    tips = [
+        "• Plivo matches names, numbers and ids *exactly*, capitals included: "
+        "`conference=Sales` does not find `sales`.",
+        "• Widen the time range: `last 30 days`, `since=2026-01-01`, "
+        "or `between march 1 and march 31`.",
+        "• Drop a filter, or run `/recordings help` for everything you can ask.",
+    ]
+    blocks = [
+        _section(f"*{lead}*"),
+        _query_context(query),
+        _section("\n".join(tips)),
+    ]
+    text = f"{lead} {_plain(query.summary())}"
+    return {
+        "response_type": "in_channel" if query.share else "ephemeral",
+        "text": text,
+        "blocks": blocks,
+    }
+
+
+def _plain(mrkdwn: str) -> str:
+    return mrkdwn.replace("*", "").replace("`", "")
+
+
+def render_error(command_text: str, message: str) -> Message:
+    """A problem with what the user typed (or with Plivo), quoting their command."""
+    shown = f"{COMMAND} {command_text}".strip()
+    body = f"{WARNING} {_quote(shown)}\n{message}"
+    return _ephemeral(f"Problem with {shown}: {_plain(message)}", [_section(body)])
+
+
+def render_plivo_error(command_text: str, error: PlivoError) -> Message:
+    return render_error(command_text, error.user_message)
+
+
+def render_internal_error(command_text: str) -> Message:
+    return render_error(
+        command_text,
+        "Something went wrong on my side while answering this. It has been logged; "
+        "please try again in a minute, and tell the app's admin if it keeps happening.",
+    )
+
+
+def render_refusal(command_text: str) -> Message:
+    return render_error(
+        command_text,
+        "You can't use `/recordings` here. Call recordings are only shown to the people and "
+        "channels the app's admin has allowed; ask them if you need access.",
+    )
+
+
+def render_stale_button() -> Message:
+    return render_error(
+        "",
+        "This button belongs to an older or damaged message, so I can't tell which page it "
+        "meant. Run the command again to get fresh buttons.",
+    )
+
+
+HELP_SYNTAX = (
+    "*`/recordings [filters] [time range] [share]`* finds call recordings in Plivo.\n"
+    "Filters are `key=value` (or `key:value`); quote values with spaces: "
+    '`conference="Customer Success"`. Times are read in your Slack time zone.'
+)
+
+HELP_KEYS = (
+    "*Filters*\n"
+    "• `from=` / `caller=` · `to=` / `callee=`: a phone number (`+14155550100`, `415 555 0100`) "
+    "or a SIP URI\n"
+    "• `conference=` (`conf=`, `room=`) · `mpc=`: a name, matched exactly, capitals included\n"
+    "• `call=` (`call_uuid=`), `conference_uuid=`, `mpc_uuid=`: an id (a bare id means `call=`)\n"
+    "• `subaccount=` (`sub=`): `SA…`\n"
+    "• `limit=` (1–20 per page) · `page=` · `offset=` · `tz=America/New_York`"
+)
+
+HELP_TIMES = (
+    "*Time ranges* (default: the last 7 days; 90 days when you give an id; up to 366 days)\n"
+    "• `today`, `yesterday`, `this week`, `last week`, `this month`, `last month`, `2025`\n"
+    "• `last 2 hours`, `past 3 days`, `30m`, `2h`, `3d`, `2w`, `3 days ago`\n"
+    "• `since monday`, `after 9am`, `before march 1`, `until friday`, `on march 8`\n"
+    "• `between monday and tuesday`, `from 9am to 5pm`, `2026-03-01 - 2026-03-05`\n"
+    "• exact instants: `since=2026-03-10T07:00:00Z`\n"
+    "*Sharing*: answers are only visible to you; add `share` to post them in the channel."
+)
+
+HELP_EXAMPLES = (
+    "*Examples*\n"
+    "• `/recordings conference=sales since yesterday`\n"
+    "• `/recordings from=4155550100 last 2 hours`\n"
+    '• `/recordings conference="Customer Success" last month limit=20`\n'
+    "• `/recordings to=+442071838750 between monday and tuesday share`\n"
+    "• `/recordings call=c2c128e2-1c8c-11e4-9bff-1db8a9db0432`"
+)
+
+
+def render_help() -> Message:
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "/recordings help"}},
+        _section(HELP_SYNTAX),
+        _section(HELP_KEYS),
+        _section(HELP_TIMES),
+        _section(HELP_EXAMPLES),
+    ]
+    return _ephemeral("How to use /recordings: filters, time ranges and examples", blocks)
+
+
+EMPTY_COMMAND_HINT = (
+    "Showing the last 7 days. Try `/recordings help` to filter and pick a time range."
+)

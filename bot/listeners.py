@@ -1,0 +1,192 @@
+"""The Bolt listeners: `/recordings`, the Prev/Next buttons and the link buttons.
+
+Plain functions, registered by `bot.app.register`, so tests can call them directly. They read their
+collaborators from `context["services"]`. A command is acknowledged at once (help, refusals and
+parse errors ride in the ack itself); the Plivo call and the answer happen in a tracked background
+task that posts to the command's `response_url`, so Slack's 3-second limit never depends on Plivo.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot import blocks
+from bot.logs import fields, mask_phone_numbers
+from bot.plivo import PlivoError
+from bot.query import ParseError, Query, is_help, parse
+from bot.services import Services
+
+log = logging.getLogger("bot.listeners")
+
+Ack = Callable[..., Awaitable[Any]]
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
+
+
+def _range(query: Query) -> str:
+    start = query.start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    end = query.end.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{start}/{end}"
+
+
+async def recordings_command(ack: Ack, command: dict[str, Any], context: Any) -> None:
+    """`/recordings …`: help, refusal or parse error in the ack; else an empty ack, answer later."""
+    started = time.perf_counter()
+    services: Services = context["services"]
+    now = services.clock()
+    text = command.get("text") or ""
+    user_id = command.get("user_id") or ""
+    channel_id = command.get("channel_id") or ""
+    if not services.allowed(user_id, channel_id):
+        await ack(blocks.render_refusal(text))
+        log.warning(fields(event="command", user=user_id, channel=channel_id, outcome="refused"))
+        return
+    if is_help(text):
+        await ack(blocks.render_help())
+        log.info(fields(event="command", user=user_id, outcome="help"))
+        return
+    tz = await services.timezones.get(user_id)
+    try:
+        query = parse(
+            text,
+            now,
+            tz,
+            page_size=services.settings.page_size,
+            phone_region=services.settings.phone_region,
+        )
+    except ParseError as exc:
+        await ack(blocks.render_error(text, exc.message))
+        log.info(
+            fields(
+                event="command",
+                user=user_id,
+                outcome="parse_error",
+                token=mask_phone_numbers(exc.token or ""),
+                latency_ms=_elapsed_ms(started),
+            )
+        )
+        return
+    await ack()
+    hint = blocks.EMPTY_COMMAND_HINT if not text.strip() else None
+    services.tasks.spawn(
+        answer(
+            services,
+            query,
+            text,
+            command.get("response_url") or "",
+            event="command",
+            user_id=user_id,
+            started=started,
+            hint=hint,
+        )
+    )
+
+
+async def recordings_page(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any
+) -> None:
+    """`◀ Prev` / `Next ▶`: ack, then replace the message in place with the page it names."""
+    started = time.perf_counter()
+    await ack()
+    services: Services = context["services"]
+    user_id = (body.get("user") or {}).get("id") or ""
+    channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id", ""
+    )
+    response_url = body.get("response_url") or ""
+    if not services.allowed(user_id, channel_id):
+        log.warning(fields(event="click", user=user_id, channel=channel_id, outcome="refused"))
+        services.tasks.spawn(
+            services.replier.reply(response_url, _not_replacing(blocks.render_refusal("")))
+        )
+        return
+    try:
+        query = Query.decode(str(action.get("value") or ""))
+    except ParseError as exc:
+        log.info(fields(event="click", user=user_id, outcome="stale_button", detail=exc.message))
+        services.tasks.spawn(
+            services.replier.reply(response_url, _not_replacing(blocks.render_stale_button()))
+        )
+        return
+    services.tasks.spawn(
+        answer(
+            services,
+            query,
+            query.command(),
+            response_url,
+            event="click",
+            user_id=user_id,
+            started=started,
+            replace=True,
+        )
+    )
+
+
+async def recordings_open(ack: Ack) -> None:
+    """A link button opens the recording in the browser; Slack still sends an action to ack."""
+    await ack()
+
+
+def _not_replacing(message: dict[str, Any]) -> dict[str, Any]:
+    # An error after a click must not wipe out the page the user was reading.
+    return {**message, "replace_original": False}
+
+
+async def answer(
+    services: Services,
+    query: Query,
+    text: str,
+    response_url: str,
+    *,
+    event: str,
+    user_id: str,
+    started: float,
+    replace: bool = False,
+    hint: str | None = None,
+) -> None:
+    """Fetch the page from Plivo, render it, deliver it; one log line whatever happens."""
+    outcome, requests, shown, total = "ok", None, None, None
+    try:
+        page = await services.plivo.list_range(
+            query.filters,
+            query.start,
+            query.end,
+            start_op=query.start_op,
+            end_op=query.end_op,
+            limit=query.page_size,
+            offset=query.offset,
+            counts=query.window_counts,
+        )
+        requests, shown, total = page.requests, len(page.recordings), page.total
+        message = blocks.render_page(query, page, hint=hint)
+        if replace:
+            message["replace_original"] = True
+    except PlivoError as exc:
+        outcome = f"plivo_{type(exc).__name__}"
+        log.warning(fields(event=event, user=user_id, plivo_error=str(exc), status=exc.status))
+        message = _not_replacing(blocks.render_plivo_error(text, exc))
+    except Exception:
+        outcome = "internal_error"
+        log.exception(fields(event=event, user=user_id, outcome=outcome))
+        message = _not_replacing(blocks.render_internal_error(text))
+    delivered = await services.replier.reply(response_url, message)
+    log.info(
+        fields(
+            event=event,
+            user=user_id,
+            query=mask_phone_numbers(query.summary()),
+            range=_range(query),
+            offset=query.offset,
+            plivo_requests=requests,
+            outcome=outcome,
+            shown=shown,
+            total=total,
+            delivered=delivered,
+            latency_ms=_elapsed_ms(started),
+        )
+    )

@@ -1,0 +1,80 @@
+"""Logging: one `key=value` line per event, with secrets, recording URLs and phone numbers kept out.
+
+Every handler the bot installs carries `Redactor`, so even a library that logs a header or a URL
+cannot leak the tokens in force: they are replaced before the line is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+
+_RECORDING_URL = re.compile(r"https?://\S*/Recording/\S+|https?://\S+\.(?:mp3|wav)\b", re.I)
+_SLACK_TOKEN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+")
+_HOOK_URL = re.compile(r"https://hooks\.slack\.com/\S+")
+# Seven or more digits, possibly grouped: a phone number. The last four stay, to tell calls apart.
+_PHONE = re.compile(r"\+?\d[\d ()-]{5,}(\d{4})\b")
+
+
+def mask_phone_numbers(text: str) -> str:
+    """`+14155550100` → `…0100`: enough for a reader of the logs, not a number to call."""
+    return _PHONE.sub(lambda m: "…" + m.group(1), text)
+
+
+class Redactor(logging.Filter):
+    """Rewrites each record's message so no secret, recording URL or Slack token reaches a log."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[secret]")
+        text = _SLACK_TOKEN.sub("[token]", text)
+        text = _RECORDING_URL.sub("[recording-url]", text)
+        return _HOOK_URL.sub("[response-url]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        redacted = self.redact(message)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        record.msg, record.args = redacted, None
+        return True
+
+
+def fields(**values: object) -> str:
+    """`key=value` pairs, values quoted when they hold spaces, in the order given."""
+    parts = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        text = str(value)
+        if not text or any(c in text for c in ' "='):
+            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        parts.append(f"{key}={text}")
+    return " ".join(parts)
+
+
+def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> Redactor:
+    """Route every logger to standard error through the redactor; quiet the chattiest libraries."""
+    redactor = Redactor(secrets)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
+    )
+    handler.addFilter(redactor)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # At INFO these log every request with its URL (httpx) or payload (slack_sdk at DEBUG).
+    for noisy in ("httpx", "httpcore", "slack_sdk", "slack_bolt", "asyncio", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    return redactor

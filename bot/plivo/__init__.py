@@ -1,0 +1,42 @@
+"""Plivo's List Recordings API: the async client, its models and typed errors.
+
+Import from here; the submodules are an implementation detail.
+"""
+
+from .client import FILTERS, TIME_FILTERS, USER_AGENT, PlivoClient
+from .errors import (
+    PlivoAuthError,
+    PlivoBadRequest,
+    PlivoError,
+    PlivoNotFound,
+    PlivoRateLimited,
+    PlivoTimeout,
+    PlivoUnavailable,
+    RangeTooLong,
+)
+from .limiter import RateLimiter
+from .models import PageMeta, RangePage, Recording, RecordingList
+from .windows import MAX_RANGE, MAX_WINDOW, format_time
+
+__all__ = [
+    "FILTERS",
+    "MAX_RANGE",
+    "MAX_WINDOW",
+    "TIME_FILTERS",
+    "USER_AGENT",
+    "PageMeta",
+    "PlivoAuthError",
+    "PlivoBadRequest",
+    "PlivoClient",
+    "PlivoError",
+    "PlivoNotFound",
+    "PlivoRateLimited",
+    "PlivoTimeout",
+    "PlivoUnavailable",
+    "RangePage",
+    "RangeTooLong",
+    "RateLimiter",
+    "Recording",
+    "RecordingList",
+    "format_time",
+]

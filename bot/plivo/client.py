@@ -1,0 +1,342 @@
+"""The async client of Plivo's List Recordings API, including paging over long time ranges.
+
+One long-lived `httpx.AsyncClient` per `PlivoClient` keeps connections warm; a shared `RateLimiter`
+keeps the account under Plivo's 300 requests per 5 s; 429, 5xx, connection failures and timeouts are
+retried with capped, jittered exponential backoff (or Plivo's `Retry-After`). Every failure of
+Plivo or of the network surfaces as a `PlivoError` whose `user_message` can be shown to the person
+who asked; a `ValueError` means the caller passed something malformed (a bug, not a user error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import httpx
+import pydantic
+
+from bot import __version__
+
+from .errors import (
+    PlivoAuthError,
+    PlivoBadRequest,
+    PlivoError,
+    PlivoNotFound,
+    PlivoRateLimited,
+    PlivoTimeout,
+    PlivoUnavailable,
+)
+from .limiter import RateLimiter
+from .models import RangePage, RecordingList
+from .paging import Job, RangePager
+from .windows import EndOp, StartOp, Window, split_range
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.sample_api import SampleApi
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"recordings-bot/{__version__}"
+SAMPLE_BASE_URL = "http://sample-api.invalid"
+MAX_LIMIT = 20
+
+TIME_FILTERS = frozenset({"add_time__gt", "add_time__gte", "add_time__lt", "add_time__lte"})
+FILTERS = TIME_FILTERS | {
+    "from_number",
+    "to_number",
+    "subaccount",
+    "call_uuid",
+    "mpc_name",
+    "mpc_uuid",
+    "conference_name",
+    "conference_uuid",
+    "recording_storage_duration",
+    "recording_storage_duration__gt",
+    "recording_storage_duration__gte",
+    "recording_storage_duration__lt",
+    "recording_storage_duration__lte",
+}
+
+
+class _Tally:
+    __slots__ = ("requests",)
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+
+class PlivoClient:
+    """Lists recordings; `list_range` pages a range of up to 366 days as one newest-first list."""
+
+    def __init__(
+        self,
+        *,
+        auth_id: str,
+        auth_token: str,
+        base_url: str = "https://api.plivo.com",
+        timeout_s: float = 10.0,
+        max_retries: int = 3,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        wall_clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+        backoff_base_s: float = 0.2,
+        backoff_cap_s: float = 4.0,
+        max_retry_after_s: float = 10.0,
+    ) -> None:
+        self._url = f"{base_url.rstrip('/')}/v1/Account/{quote(auth_id, safe='')}/Recording/"
+        self._http = httpx.AsyncClient(
+            auth=httpx.BasicAuth(auth_id, auth_token),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout_s),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+            transport=transport,
+        )
+        self._timeout_s = timeout_s
+        self._max_retries = max(0, max_retries)
+        self._limiter = limiter or RateLimiter()
+        self._sleep = sleep
+        self._wall_clock = wall_clock
+        self._rng = rng or random.Random()
+        self._backoff_base_s = backoff_base_s
+        self._backoff_cap_s = backoff_cap_s
+        self._max_retry_after_s = max_retry_after_s
+        # Once Plivo is seen omitting total_count, skip the count-gathering requests that would
+        # only be thrown away.
+        self._no_total_count = False
+        self.sample_api: SampleApi | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PlivoClient:
+        """The client the settings describe; in sample mode it talks to an in-process fake."""
+        auth_id, auth_token = settings.plivo_credentials
+        common: dict[str, Any] = {
+            "auth_id": auth_id,
+            "auth_token": auth_token,
+            "timeout_s": settings.plivo_timeout_s,
+            "max_retries": settings.plivo_max_retries,
+        }
+        if not settings.plivo_sample_data:
+            return cls(base_url=settings.plivo_base_url, **common)
+        from bot.sample_api import SampleApi  # only sample mode pays for building the data set
+
+        api = SampleApi()
+        client = cls(base_url=SAMPLE_BASE_URL, transport=httpx.MockTransport(api.handler), **common)
+        client.sample_api = api
+        return client
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> PlivoClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def list_recordings(
+        self, filters: Mapping[str, str], *, limit: int = 20, offset: int = 0
+    ) -> RecordingList:
+        """One page of List Recordings with Plivo's own filters (one API call, plus retries)."""
+        _check_filters(filters, FILTERS)
+        _check_paging(limit, offset)
+        params = {**filters, "limit": str(limit), "offset": str(offset)}
+        return await self._request(params, _Tally())
+
+    async def list_range(
+        self,
+        filters: Mapping[str, str],
+        start: datetime,
+        end: datetime,
+        *,
+        start_op: StartOp = "gte",
+        end_op: EndOp = "lt",
+        limit: int = 20,
+        offset: int = 0,
+        counts: tuple[int, ...] | None = None,
+    ) -> RangePage:
+        """The page at `offset` of every recording added in the range, newest first.
+
+        `filters` are Plivo's filters other than add_time/limit/offset. A range over 30 days is
+        asked of Plivo in 30-day windows; pass the returned `counts` back for later pages of the
+        same query so they need only the one or two requests holding the page.
+        """
+        _check_filters(filters, FILTERS - TIME_FILTERS)
+        _check_paging(limit, offset)
+        windows = split_range(start, end, start_op, end_op)
+        if counts is not None and (len(counts) != len(windows) or any(c < 0 for c in counts)):
+            log.debug("ignoring counts that do not fit this range: %r", counts)
+            counts = None
+        tally = _Tally()
+
+        async def fetch_many(jobs: Sequence[Job]) -> list[RecordingList]:
+            calls = [self._request(_params(filters, windows[w], n, o), tally) for w, o, n in jobs]
+            return await self._gather(calls)
+
+        pager = RangePager(fetch_many, len(windows), offset, limit)
+        if counts is not None:
+            done = await pager.by_counts(counts)
+        elif self._no_total_count and len(windows) > 1:
+            done = await pager.walk()
+        elif (counts := await pager.discover()) is not None:
+            done = await pager.by_counts(counts)
+        else:
+            self._no_total_count = True
+            done = pager.single_window_page() if len(windows) == 1 else await pager.walk()
+        return RangePage(
+            recordings=done.recordings,
+            offset=offset,
+            limit=limit,
+            total=done.total,
+            has_more=done.has_more,
+            counts=done.counts,
+            requests=tally.requests,
+        )
+
+    @staticmethod
+    async def _gather(calls: list[Coroutine[Any, Any, RecordingList]]) -> list[RecordingList]:
+        """Run the calls concurrently; on the first failure cancel the rest and raise it."""
+        if len(calls) == 1:
+            return [await calls[0]]
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(call) for call in calls]
+        except BaseExceptionGroup as failures:
+            raise _first_leaf(failures) from None
+        return [task.result() for task in tasks]
+
+    async def _request(self, params: dict[str, str], tally: _Tally) -> RecordingList:
+        """GET the list with retries; return the parsed page or raise a PlivoError."""
+        attempt = 0
+        while True:
+            await self._limiter.acquire()
+            tally.requests += 1
+            delay: float | None = None
+            try:
+                response = await self._http.get(self._url, params=params)
+            except httpx.TimeoutException as exc:
+                failure: PlivoError = PlivoTimeout(
+                    f"Plivo did not answer within {self._timeout_s}s ({type(exc).__name__})"
+                )
+            except httpx.RequestError as exc:  # refused, reset, protocol or decoding failures
+                failure = PlivoUnavailable(f"could not reach Plivo: {type(exc).__name__}: {exc}")
+            else:
+                status = response.status_code
+                if 200 <= status < 300:
+                    return _parse(response)
+                failure = _error_for(response)
+                if status != 429 and status < 500:
+                    raise failure
+                delay = _retry_after(response.headers.get("retry-after"), self._wall_clock())
+                if delay is not None and delay > self._max_retry_after_s:
+                    if isinstance(failure, PlivoRateLimited):
+                        failure.retry_after_s = delay
+                    raise failure
+            if attempt >= self._max_retries:
+                raise failure
+            if delay is None:
+                delay = self._backoff(attempt)
+            log.info("retrying Plivo after %.2fs: %s", delay, failure)
+            await self._sleep(delay)
+            attempt += 1
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self._backoff_cap_s, self._backoff_base_s * (2**attempt))
+        # "Equal jitter": never less than half the step, so retries still back off.
+        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+
+
+def _params(filters: Mapping[str, str], window: Window, limit: int, offset: int) -> dict[str, str]:
+    return {**filters, **window.params(), "limit": str(limit), "offset": str(offset)}
+
+
+def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+def _check_filters(filters: Mapping[str, str], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(filters) - allowed)
+    if unknown:
+        raise ValueError(f"unsupported Plivo filter(s): {', '.join(unknown)}")
+    for name, value in filters.items():
+        if not isinstance(value, str):
+            raise ValueError(f"filter {name} must be a string, got {type(value).__name__}")
+
+
+def _check_paging(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be 1..{MAX_LIMIT}, got {limit}")
+    if offset < 0:
+        raise ValueError(f"offset must be >= 0, got {offset}")
+
+
+def _parse(response: httpx.Response) -> RecordingList:
+    try:
+        return RecordingList.model_validate_json(response.content)
+    except pydantic.ValidationError as exc:
+        kind = response.headers.get("content-type", "unknown content type")
+        raise PlivoUnavailable(
+            f"Plivo answered {response.status_code} with a body that is not a recording list "
+            f"({kind}; {exc.error_count()} problem(s), first: {exc.errors()[0]['msg']})",
+            status=response.status_code,
+        ) from None
+
+
+def _error_body(response: httpx.Response) -> tuple[str | None, str | None]:
+    """Plivo's `error` text and `api_id`, if the body is its JSON error shape."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    error, api_id = body.get("error"), body.get("api_id")
+    if isinstance(error, dict):  # some Plivo endpoints report per-field errors
+        error = "; ".join(f"{field}: {text}" for field, text in error.items())
+    elif isinstance(error, list):
+        error = "; ".join(map(str, error))
+    return (str(error) if error else None), (str(api_id) if api_id else None)
+
+
+def _error_for(response: httpx.Response) -> PlivoError:
+    status = response.status_code
+    error, api_id = _error_body(response)
+    said = f": {error}" if error else ""
+    message = f"Plivo answered HTTP {status}{said}"
+    if status in (401, 403):
+        return PlivoAuthError(message, status=status, api_id=api_id)
+    if status == 404:
+        return PlivoNotFound(message, status=status, api_id=api_id)
+    if status == 429:
+        return PlivoRateLimited(message, status=status, api_id=api_id)
+    if 400 <= status < 500:
+        return PlivoBadRequest(message, error=error, status=status, api_id=api_id)
+    return PlivoUnavailable(message, status=status, api_id=api_id)
+
+
+def _retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), if it parses."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)

@@ -1,0 +1,96 @@
+"""Start-up and shutdown: opens each upstream's HTTP client once, builds the app, and on the way out
+lets acknowledged commands finish their answers before closing everything.
+
+Shared by every entry point (`serve`, `socket`, `console`), so all three run the same app.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.plivo import PlivoClient
+from bot.query import warm_up
+from bot.replies import Replier, ResponseUrlReplier
+from bot.services import Services
+from bot.timezones import UserTimezones
+
+log = logging.getLogger("bot.runtime")
+
+SHUTDOWN_GRACE_S = 25.0
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    services: Services
+    app: AsyncApp
+    web_client: AsyncWebClient
+    _session: aiohttp.ClientSession
+    _closers: list[Callable[[], Awaitable[Any]]]
+
+    @classmethod
+    async def start(
+        cls,
+        settings: Settings,
+        *,
+        replier: Replier | None = None,
+        plivo: PlivoClient | None = None,
+        clock: Callable[[], datetime] | None = None,
+        timezones: UserTimezones | None = None,
+        signing_secret: str | None = None,
+        authorize: Callable[..., Awaitable[Any]] | None = None,
+    ) -> Runtime:
+        began = time.perf_counter()
+        warm_up()
+        session = aiohttp.ClientSession()
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        web_client = AsyncWebClient(
+            token=token, base_url=settings.slack_api_url, session=session, timeout=5
+        )
+        plivo = plivo or PlivoClient.from_settings(settings)
+        closers: list[Callable[[], Awaitable[Any]]] = [plivo.aclose, session.close]
+        if replier is None:
+            url_replier = ResponseUrlReplier()
+            closers.insert(0, url_replier.aclose)
+            replier = url_replier
+        services = Services(
+            settings=settings,
+            plivo=plivo,
+            replier=replier,
+            timezones=timezones or UserTimezones(web_client, settings.default_timezone),
+        )
+        if clock is not None:
+            services.clock = clock
+        if signing_secret is None and settings.slack_signing_secret:
+            signing_secret = settings.slack_signing_secret.get_secret_value()
+        app = build_app(
+            services, client=web_client, signing_secret=signing_secret or "", authorize=authorize
+        )
+        log.info(
+            "ready in %d ms (plivo: %s)",
+            (time.perf_counter() - began) * 1000,
+            "built-in sample data" if settings.plivo_sample_data else settings.plivo_base_url,
+        )
+        return cls(settings, services, app, web_client, session, closers)
+
+    async def stop(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+        pending = len(self.services.tasks)
+        if pending:
+            log.info("shutdown: letting %d answers finish", pending)
+        await self.services.tasks.drain(grace_s)
+        for close in self._closers:
+            try:
+                await close()
+            except Exception:
+                log.exception("shutdown: closing a client failed")

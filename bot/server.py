@@ -1,0 +1,140 @@
+"""The HTTP face of the bot: a small ASGI app with `POST /slack/events` and `GET /healthz`.
+
+Written against ASGI directly (no web framework) because it has two routes and sits on the hot path:
+every slash command and click passes through here. Bolt does the signature check and the dispatch.
+Bodies are capped, and a body Bolt cannot read is a 400, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qs
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.config import Settings
+from bot.runtime import Runtime
+
+log = logging.getLogger("bot.server")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+# Slack's payloads are a few kB; a block_actions payload with a whole message stays well under.
+MAX_BODY_BYTES = 256 * 1024
+
+_TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
+_JSON = [(b"content-type", b"application/json")]
+
+
+class TooLarge(Exception):
+    pass
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise TooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class SlackAsgiApp:
+    """ASGI callable; the runtime (clients, Bolt app) is built at lifespan start-up."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.runtime: Runtime | None = None
+        self.stopping = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    self.runtime = await Runtime.start(self.settings)
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.stopping = True
+                if self.runtime is not None:
+                    await self.runtime.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path, method = scope["path"], scope["method"]
+        if path == HEALTH_PATH:
+            if method not in ("GET", "HEAD"):
+                await _send(send, 405, b"method not allowed\n", [*_TEXT, (b"allow", b"GET")])
+                return
+            ready = self.runtime is not None and not self.stopping
+            body = json.dumps({"ok": ready}).encode()
+            await _send(send, 200 if ready else 503, body, _JSON)
+            return
+        if path != EVENTS_PATH:
+            await _send(send, 404, b"not found\n", _TEXT)
+            return
+        if method != "POST":
+            await _send(send, 405, b"method not allowed\n", [*_TEXT, (b"allow", b"POST")])
+            return
+        if self.runtime is None:
+            await _send(send, 503, b"starting\n", _TEXT)
+            return
+        try:
+            raw = await _read_body(receive)
+        except TooLarge:
+            await _send(send, 413, b"request body too large\n", _TEXT)
+            return
+        await self._dispatch(scope, raw, send)
+
+    async def _dispatch(self, scope: Scope, raw: bytes, send: Send) -> None:
+        assert self.runtime is not None
+        headers: dict[str, list[str]] = {}
+        for name, value in scope.get("headers", []):
+            headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+        try:
+            body = raw.decode("utf-8")
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            request = AsyncBoltRequest(body=body, query=query, headers=headers)
+        except (UnicodeDecodeError, ValueError, TypeError, AttributeError):
+            # Bolt parses the body before checking the signature; garbage is the sender's fault.
+            await _send(send, 400, b"malformed request body\n", _TEXT)
+            return
+        response = await self.runtime.app.async_dispatch(request)
+        out = [
+            (name.encode("latin-1"), value.encode("latin-1"))
+            for name, values in response.headers.items()
+            for value in values
+        ]
+        body_out = response.body.encode("utf-8") if isinstance(response.body, str) else b""
+        await _send(send, response.status, body_out, out)

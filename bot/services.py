@@ -1,0 +1,66 @@
+"""What the listeners work with: settings, the Plivo client, the replier, the zone cache, and the
+set of answers still in flight (so shutdown can let them finish)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.config import Settings
+from bot.plivo import PlivoClient
+from bot.replies import Replier
+from bot.timezones import UserTimezones
+
+log = logging.getLogger("bot.services")
+
+
+class BackgroundTasks:
+    """Answers still being worked on. Keeps a reference to each (asyncio only keeps weak ones)."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background answer failed", exc_info=task.exception())
+
+    async def drain(self, timeout_s: float | None = None) -> bool:
+        """Wait for every task (including ones spawned meanwhile); False if time ran out."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                while self._tasks:
+                    await asyncio.wait(set(self._tasks))
+        except TimeoutError:
+            log.error("shutdown: %d answers still running after %ss", len(self._tasks), timeout_s)
+            return False
+        return True
+
+
+@dataclass
+class Services:
+    settings: Settings
+    plivo: PlivoClient
+    replier: Replier
+    timezones: UserTimezones
+    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    # The moment a command arrives; replaceable so tests can pin "now".
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def allowed(self, user_id: str, channel_id: str) -> bool:
+        users = self.settings.allowed_user_ids
+        channels = self.settings.allowed_channel_ids
+        return (not users or user_id in users) and (not channels or channel_id in channels)

@@ -1,0 +1,200 @@
+"""Shared fixtures: a pinned clock, the sample Plivo API, a fake Slack, and a running app."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN, Settings
+from bot.plivo import PlivoClient
+from bot.runtime import Runtime
+from bot.sample_api import SampleApi
+from tests.fakes.slack import BOT_TOKEN, FakeSlack
+
+# Wed 2026-03-11 15:30 in Los Angeles: after that year's DST change, as in the issue's examples.
+NOW = datetime(2026, 3, 11, 22, 30, 0, tzinfo=UTC)
+SIGNING_SECRET = "test-signing-secret-5f2a"
+USER = "U0TESTER"
+CHANNEL = "C0GENERAL"
+
+
+@pytest.fixture(scope="session")
+def sample() -> SampleApi:
+    return SampleApi(now=NOW)
+
+
+@dataclass
+class Harness:
+    """The real app, dispatched in-process; Slack faked on 127.0.0.1; Plivo the sample API."""
+
+    runtime: Runtime
+    slack: FakeSlack
+    sample: SampleApi
+    plivo_requests: list[httpx.Request]
+    _serial: int = 0
+
+    @property
+    def services(self) -> Any:
+        return self.runtime.services
+
+    def sign(self, body: str, *, timestamp: int | None = None) -> dict[str, list[str]]:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
+        return {
+            "content-type": ["application/x-www-form-urlencoded"],
+            "x-slack-request-timestamp": [ts],
+            "x-slack-signature": [signature],
+        }
+
+    def next_key(self) -> str:
+        self._serial += 1
+        return f"r{self._serial}"
+
+    async def dispatch(
+        self, body: str, headers: dict[str, list[str]] | None = None
+    ) -> BoltResponse:
+        request = AsyncBoltRequest(body=body, headers=headers or self.sign(body))
+        return await self.runtime.app.async_dispatch(request)
+
+    async def command(
+        self, text: str, *, user: str = USER, channel: str = CHANNEL
+    ) -> tuple[BoltResponse, list[dict[str, Any]]]:
+        """Send `/recordings text`; return the ack and whatever reached the response_url."""
+        key = self.next_key()
+        body = command_body(text, self.slack.response_url(key), user=user, channel=channel)
+        response = await self.dispatch(body)
+        await self.services.tasks.drain(30)
+        return response, list(self.slack.responses.get(key, []))
+
+    async def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = USER,
+        channel: str = CHANNEL,
+    ) -> tuple[BoltResponse, list[dict[str, Any]]]:
+        key = self.next_key()
+        body = action_body(
+            action_id, value, self.slack.response_url(key), user=user, channel=channel
+        )
+        response = await self.dispatch(body)
+        await self.services.tasks.drain(30)
+        return response, list(self.slack.responses.get(key, []))
+
+
+def command_body(text: str, response_url: str, *, user: str = USER, channel: str = CHANNEL) -> str:
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T0FAKE",
+            "team_domain": "fake",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": "tester",
+            "command": "/recordings",
+            "text": text,
+            "api_app_id": "A0APP",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    )
+
+
+def action_body(
+    action_id: str, value: str, response_url: str, *, user: str = USER, channel: str = CHANNEL
+) -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0FAKE", "domain": "fake"},
+        "user": {"id": user, "username": "tester", "team_id": "T0FAKE"},
+        "api_app_id": "A0APP",
+        "token": "legacy",
+        "container": {
+            "type": "message",
+            "message_ts": "1.2",
+            "channel_id": channel,
+            "is_ephemeral": True,
+        },
+        "trigger_id": "1.2.3",
+        "channel": {"id": channel, "name": "general"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "paging",
+                "text": {"type": "plain_text", "text": "Next ▶"},
+                "value": value,
+                "type": "button",
+                "action_ts": "1.3",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def recording_client(sample: SampleApi, seen: list[httpx.Request]) -> PlivoClient:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return await sample.handler(request)
+
+    return PlivoClient(
+        auth_id=SAMPLE_AUTH_ID,
+        auth_token=SAMPLE_AUTH_TOKEN,
+        transport=httpx.MockTransport(handler),
+        sleep=_no_sleep,
+    )
+
+
+async def _no_sleep(_: float) -> None:
+    return None
+
+
+HarnessFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def make_harness(sample: SampleApi) -> AsyncIterator[HarnessFactory]:
+    made: list[Harness] = []
+
+    async def make(
+        *,
+        user_zones: dict[str, str] | None = None,
+        plivo: PlivoClient | None = None,
+        **settings: Any,
+    ) -> Harness:
+        slack = await FakeSlack(user_zones=user_zones or {USER: "America/Los_Angeles"}).start()
+        values = {
+            "slack_bot_token": BOT_TOKEN,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": slack.api_url,
+            "plivo_sample_data": True,
+            **settings,
+        }
+        seen: list[httpx.Request] = []
+        runtime = await Runtime.start(
+            Settings(_env_file=None, **values),  # type: ignore[call-arg]
+            plivo=plivo or recording_client(sample, seen),
+            clock=lambda: NOW,
+        )
+        harness = Harness(runtime, slack, sample, seen)
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        await harness.runtime.stop()
+        await harness.slack.stop()

@@ -1,0 +1,125 @@
+"""A fake of the parts of Slack the bot talks to: the Web API (`auth.test`, `users.info`) and the
+`response_url` receiver, as a real aiohttp server on 127.0.0.1.
+
+slack-sdk's async client speaks aiohttp, which no httpx mock reaches, hence a real local server.
+Tests wait for answers on events, never by sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+
+BOT_TOKEN = "xoxb-fake-bot-token-0000"
+
+
+@dataclass
+class FakeSlack:
+    """`await fake.start()`; read `calls` and `responses`; `await fake.stop()`."""
+
+    token: str = BOT_TOKEN
+    user_zones: dict[str, str] = field(default_factory=dict)
+    users_info_fails: bool = False
+    users_info_delay_s: float = 0.0
+    # Statuses the response_url answers with, in order; then 200.
+    response_statuses: list[int] = field(default_factory=list)
+    response_delay_s: float = 0.0
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    attempts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    base: str = ""
+
+    def __post_init__(self) -> None:
+        self._arrived = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, key: str) -> str:
+        return f"{self.base}/response/{key}"
+
+    async def start(self) -> FakeSlack:
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            raw = await request.text()
+            if request.content_type == "application/json":
+                params.update(json.loads(raw or "{}"))
+            else:
+                params.update({k: v[0] for k, v in parse_qs(raw).items()})
+        self.calls.append((method, params))
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if method == "auth.test":
+            return web.json_response(
+                {
+                    "ok": True,
+                    "url": "https://fake.slack.test/",
+                    "team": "Fake",
+                    "user": "recordings",
+                    "team_id": "T0FAKE",
+                    "user_id": "UBOT",
+                    "bot_id": "BBOT",
+                }
+            )
+        if method == "users.info":
+            if self.users_info_delay_s:
+                await asyncio.sleep(self.users_info_delay_s)
+            if self.users_info_fails:
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429)
+            user = params.get("user", "")
+            if user not in self.user_zones:
+                return web.json_response({"ok": False, "error": "user_not_found"})
+            return web.json_response(
+                {"ok": True, "user": {"id": user, "tz": self.user_zones[user]}}
+            )
+        return web.json_response({"ok": False, "error": "unknown_method"})
+
+    async def _response(self, request: web.Request) -> web.Response:
+        key = request.match_info["key"]
+        self.attempts[key] += 1
+        if self.response_delay_s:
+            await asyncio.sleep(self.response_delay_s)
+        status = self.response_statuses.pop(0) if self.response_statuses else 200
+        if status == 200:
+            body = await request.json()
+            async with self._arrived:
+                self.responses[key].append(body)
+                self._arrived.notify_all()
+            return web.Response(text="ok")
+        return web.Response(status=status, text="fail")
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        return [params for name, params in self.calls if name == method]
+
+    async def wait_for(
+        self, key: str, count: int = 1, timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """The messages posted to `response_url(key)`, once there are `count` of them."""
+        async with asyncio.timeout(timeout), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.responses[key]) >= count)
+        return self.responses[key]

@@ -1,0 +1,160 @@
+"""Rendering: pure functions from a Query and a page to Block Kit, within Slack's limits."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import blocks
+from bot.plivo import RangePage, Recording
+from bot.query import parse
+from tests.test_app import assert_valid, buttons
+
+NOW = datetime(2026, 3, 11, 22, 30, tzinfo=UTC)
+
+
+def _query(text: str = "conference=sales yesterday", **update: object):
+    return parse(text, NOW, "America/Los_Angeles").model_copy(update=update)
+
+
+def _recording(i: int = 0, **fields: object) -> Recording:
+    base = {
+        "recording_id": f"{i:08x}-1c8c-1124-a664-0026b945b522",
+        "call_uuid": "c2c128e2-1c8c-11e4-9bff-1db8a9db0432",
+        "add_time": "2026-03-10 16:15:15.852059+05:30",
+        "conference_name": "sales",
+        "recording_duration_ms": "345100.00000",
+        "recording_start_ms": "1773139515852.00000",
+        "recording_format": "mp3",
+        "recording_type": "conference",
+        "recording_url": f"https://media.plivo.com/v1/Account/MA1/Recording/{i}.mp3",
+        "from_number": "+14155550100",
+        "to_number": "+442071838750",
+    }
+    base.update(fields)
+    return Recording.model_validate(base)
+
+
+def _page(n: int, *, offset: int = 0, total: int | None = 948, more: bool = True) -> RangePage:
+    recs = [_recording(i) for i in range(n)]
+    return RangePage(recs, offset, 10, total, more, (500, 448), 1)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0, "0:00"),
+        (9.4, "0:09"),
+        (61, "1:01"),
+        (345.1, "5:45"),
+        (3600, "1:00:00"),
+        (3725, "1:02:05"),
+        (None, "?:??"),
+    ],
+)
+def test_durations(seconds: float | None, shown: str) -> None:
+    assert blocks.format_duration(seconds) == shown
+
+
+def test_date_token_has_epoch_and_utc_fallback() -> None:
+    moment = datetime(2026, 3, 10, 10, 45, 15, tzinfo=UTC)
+    token = blocks.slack_date(moment)
+    assert (
+        token
+        == f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|2026-03-10 10:45 UTC>"
+    )
+
+
+def test_recording_section_shows_everything_known() -> None:
+    section = blocks.render_recording(_recording())
+    text = section["text"]["text"]
+    for part in (
+        "<!date^1773139515^",
+        "5:45",
+        "conference *sales*",
+        "+14155550100 → +442071838750",
+        "c2c128e2-1c8c-11e4-9bff-1db8a9db0432",
+        "mp3",
+    ):
+        assert part in text
+    assert section["accessory"]["url"].endswith("/0.mp3")
+    assert section["accessory"]["action_id"] == blocks.ACTION_OPEN
+
+
+def test_meaningless_names_and_missing_fields_are_left_out() -> None:
+    for name in ("noname", "", None):
+        text = blocks.render_recording(
+            _recording(conference_name=name, from_number=None, to_number=None)
+        )["text"]["text"]
+        assert "conference *" not in text
+        assert "→" not in text
+    bare = blocks.render_recording(Recording(recording_id="x"))
+    assert "time unknown" in bare["text"]["text"] and "accessory" not in bare
+
+
+def test_user_text_in_names_is_escaped() -> None:
+    text = blocks.render_recording(_recording(conference_name="<!channel> & co"))["text"]["text"]
+    assert "<!channel>" not in text and "&lt;!channel&gt; &amp; co" in text
+
+
+def test_header_says_slice_and_total() -> None:
+    message = blocks.render_page(_query(), _page(10, offset=10))
+    assert message["blocks"][0]["text"]["text"] == "Recordings 11–20 of 948"
+    unknown = blocks.render_page(_query(), _page(10, total=None, more=True))
+    assert unknown["blocks"][0]["text"]["text"] == "Recordings 1–10 of more"
+
+
+def test_paging_buttons_carry_offset_and_counts() -> None:
+    message = blocks.render_page(_query(), _page(10, offset=10))
+    assert_valid(message)
+    found = buttons(message)
+    nxt = _query().decode(found[blocks.ACTION_NEXT]["value"])
+    prev = _query().decode(found[blocks.ACTION_PREV]["value"])
+    assert (nxt.offset, prev.offset) == (20, 0)
+    assert nxt.window_counts == prev.window_counts == (500, 448)
+    first = buttons(blocks.render_page(_query(), _page(10, offset=0)))
+    assert blocks.ACTION_PREV not in first
+    last = buttons(blocks.render_page(_query(), _page(8, offset=940, more=False)))
+    assert blocks.ACTION_NEXT not in last
+
+
+def test_share_and_fallback_text() -> None:
+    message = blocks.render_page(_query("conference=sales yesterday share"), _page(3))
+    assert message["response_type"] == "in_channel"
+    assert message["text"].startswith("Recordings 1–3 of 948")
+
+
+def test_reproducible_command_is_shown() -> None:
+    query = _query()
+    message = blocks.render_page(query, _page(3))
+    assert f"/recordings {query.command()}" in json.dumps(message, ensure_ascii=False)
+
+
+def test_help_and_errors_are_valid_ephemeral_messages() -> None:
+    for message in (
+        blocks.render_help(),
+        blocks.render_error("conf=x", "bad"),
+        blocks.render_refusal("x"),
+        blocks.render_stale_button(),
+        blocks.render_internal_error("today"),
+        blocks.render_empty(_query()),
+    ):
+        assert_valid(message)
+        assert message["response_type"] == "ephemeral"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 20),
+    name=st.text(max_size=200),
+    url=st.text(min_size=1, max_size=2500).map(lambda s: "https://x.test/" + s),
+    command_text=st.text(max_size=5000),
+)
+def test_any_page_stays_within_limits(n: int, name: str, url: str, command_text: str) -> None:
+    recs = [_recording(i, conference_name=name, recording_url=url) for i in range(n)]
+    assert_valid(blocks.render_page(_query(), RangePage(recs, 0, 20, 10_000, True, None, 1)))
+    assert_valid(blocks.render_error(command_text, "problem"))

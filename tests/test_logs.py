@@ -1,0 +1,53 @@
+"""Log lines: secrets, Slack tokens, recording URLs and full phone numbers never reach them."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from bot.logs import Redactor, fields, mask_phone_numbers
+
+
+def _capture(redactor: Redactor) -> tuple[logging.Logger, io.StringIO]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(redactor)
+    logger = logging.getLogger(f"test.logs.{id(stream)}")
+    logger.handlers = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    return logger, stream
+
+
+def test_known_secrets_tokens_and_urls_are_redacted() -> None:
+    logger, stream = _capture(Redactor(["plivo-secret-token-9"]))
+    logger.info("auth %s", "plivo-secret-token-9")
+    logger.info("token xoxb-123-456-abc and xapp-1-A1-xyz")
+    logger.info("url https://media.plivo.com/v1/Account/MA1/Recording/abc.mp3 done")
+    logger.info("hook https://hooks.slack.com/commands/T1/2/abc")
+    out = stream.getvalue()
+    for leaked in ("plivo-secret-token-9", "xoxb-123", "xapp-1", "media.plivo.com", "hooks.slack"):
+        assert leaked not in out
+    assert out.count("[secret]") == 1 and out.count("[token]") == 2
+    assert "[recording-url]" in out and "[response-url]" in out
+
+
+def test_exception_text_is_redacted_too() -> None:
+    logger, stream = _capture(Redactor(["s3cr3t-value"]))
+    try:
+        raise RuntimeError("failed with s3cr3t-value")
+    except RuntimeError:
+        logger.exception("boom")
+    assert "s3cr3t-value" not in stream.getvalue()
+    assert "RuntimeError" in stream.getvalue()
+
+
+def test_phone_numbers_keep_only_last_four_digits() -> None:
+    assert mask_phone_numbers("from *+14155550100* to +44 20 7183 8750") == (
+        "from *…0100* to …8750"
+    )
+    assert mask_phone_numbers("limit 20 since 2026") == "limit 20 since 2026"
+
+
+def test_fields_quotes_values_with_spaces() -> None:
+    assert fields(a=1, b="x y", c=None, d='q"') == 'a=1 b="x y" d="q\\""'

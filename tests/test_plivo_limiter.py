@@ -1,0 +1,168 @@
+"""The client-side rate limit (300 request starts per 5 s, sliding), on a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
+from bot.plivo import PlivoClient, RateLimiter
+from bot.sample_api import SampleApi
+
+NOW = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """Time that moves only when someone sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        assert delay > 0
+        self.sleeps.append(delay)
+        # Let every runnable task reach its next wait first, so no request is stamped late.
+        for _ in range(20):
+            await asyncio.sleep(0)
+        self.now += delay
+
+
+def most_in_any_window(times: list[float], period: float) -> int:
+    """The largest number of timestamps inside any half-open interval [t, t + period)."""
+    times = sorted(times)
+    best, lo = 0, 0
+    for hi, t in enumerate(times):
+        while times[lo] <= t - period:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
+def test_most_in_any_window_counts_what_it_should() -> None:
+    assert most_in_any_window([0, 1, 4.99, 5, 9.99, 10], 5) == 3
+    assert most_in_any_window([0, 5, 10], 5) == 1
+    assert most_in_any_window([], 5) == 0
+
+
+async def test_below_the_limit_nobody_waits() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(300, 5.0, clock=clock, sleep=clock.sleep)
+    for _ in range(300):
+        await limiter.acquire()
+    assert clock.sleeps == []
+
+
+async def test_the_301st_start_waits_until_the_first_leaves_the_window() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(300, 5.0, clock=clock, sleep=clock.sleep)
+    for _ in range(100):
+        await limiter.acquire()
+    clock.now += 2.0
+    for _ in range(200):
+        await limiter.acquire()
+    clock.now += 1.0  # t = 3: 300 starts in the last 5 s
+    await limiter.acquire()
+    assert clock.sleeps == [pytest.approx(2.0)]  # until t = 5, when the first 100 expire
+    assert clock.now == pytest.approx(1005.0)
+    for _ in range(99):  # the rest of the room the first hundred left
+        await limiter.acquire()
+    assert len(clock.sleeps) == 1
+    await limiter.acquire()  # the next room opens when the t = 2 starts expire, at t = 7
+    assert clock.now == pytest.approx(1007.0)
+
+
+async def test_waiters_are_served_in_arrival_order() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(2, 1.0, clock=clock, sleep=clock.sleep)
+    order: list[int] = []
+
+    async def one(n: int) -> None:
+        await limiter.acquire()
+        order.append(n)
+
+    await asyncio.gather(*(one(n) for n in range(7)))
+    assert order == list(range(7))
+    assert clock.now == pytest.approx(1003.0)
+
+
+async def test_a_newcomer_does_not_overtake_a_waiter_when_room_opens() -> None:
+    clock = FakeClock()
+    wake = asyncio.Event()
+
+    async def held_sleep(delay: float) -> None:
+        await wake.wait()
+        clock.now += delay
+
+    limiter = RateLimiter(1, 1.0, clock=clock, sleep=held_sleep)
+    order: list[str] = []
+
+    async def one(name: str) -> None:
+        await limiter.acquire()
+        order.append(name)
+
+    await limiter.acquire()
+    first = asyncio.create_task(one("waiter"))
+    await asyncio.sleep(0)
+    clock.now += 1.0  # room opens while the waiter still sleeps
+    second = asyncio.create_task(one("newcomer"))
+    await asyncio.sleep(0)
+    assert order == []
+    wake.set()
+    await asyncio.gather(first, second)
+    assert order == ["waiter", "newcomer"]
+
+
+def test_limiter_arguments_are_checked() -> None:
+    with pytest.raises(ValueError, match="max_requests"):
+        RateLimiter(0, 5.0)
+    with pytest.raises(ValueError, match="period_s"):
+        RateLimiter(10, 0)
+
+
+async def test_a_burst_of_500_calls_never_exceeds_300_in_any_5_seconds() -> None:
+    clock = FakeClock()
+    api = SampleApi(NOW, count=1000, clock=clock)
+    client = PlivoClient(
+        auth_id=SAMPLE_AUTH_ID,
+        auth_token=SAMPLE_AUTH_TOKEN,
+        transport=httpx.MockTransport(api.handler),
+        limiter=RateLimiter(clock=clock, sleep=clock.sleep),
+        sleep=clock.sleep,
+    )
+    async with client:
+        pages = await asyncio.gather(
+            *(client.list_recordings({}, limit=1, offset=n % 20) for n in range(500))
+        )
+    assert len(pages) == 500
+    assert all(page.objects for page in pages)
+    stamps = [logged.at for logged in api.requests]
+    assert len(stamps) == 500
+    assert most_in_any_window(stamps, 5.0) == 300  # the limit is reached, never passed
+    assert max(stamps) - min(stamps) >= 5.0  # so the burst was spread, not refused
+
+
+async def test_range_requests_share_the_limit_of_their_client() -> None:
+    clock = FakeClock()
+    api = SampleApi(NOW, count=300, clock=clock)
+    client = PlivoClient(
+        auth_id=SAMPLE_AUTH_ID,
+        auth_token=SAMPLE_AUTH_TOKEN,
+        transport=httpx.MockTransport(api.handler),
+        limiter=RateLimiter(20, 5.0, clock=clock, sleep=clock.sleep),
+    )
+    end = NOW - timedelta(hours=1)
+    async with client:
+        # Thirteen windows each: 5 concurrent year-long first pages are 65 requests.
+        await asyncio.gather(
+            *(client.list_range({}, end - timedelta(days=366), end) for _ in range(5))
+        )
+    stamps = [logged.at for logged in api.requests]
+    assert len(stamps) == 65
+    assert most_in_any_window(stamps, 5.0) == 20

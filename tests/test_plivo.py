@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import random
@@ -511,6 +512,24 @@ async def test_one_failing_window_fails_the_range_with_its_error() -> None:
     async with make_client(httpx.MockTransport(handler)) as client:
         with pytest.raises(PlivoAuthError):
             await client.list_range({}, NOW - timedelta(days=60), NOW)
+
+
+async def test_requests_in_flight_are_capped() -> None:
+    active, most = 0, 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal active, most
+        active += 1
+        most = max(most, active)
+        for _ in range(5):  # stay in flight while the other calls pile up
+            await asyncio.sleep(0)
+        active -= 1
+        return ok_page()
+
+    async with make_client(httpx.MockTransport(handler), max_in_flight=3) as client:
+        pages = await asyncio.gather(*(client.list_recordings({}) for _ in range(12)))
+    assert len(pages) == 12
+    assert most == 3
 
 
 # --- construction ---------------------------------------------------------------------------------

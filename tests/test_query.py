@@ -36,6 +36,7 @@ LA = at("America/Los_Angeles", 2026, 3, 11, 15, 30)  # Wed, PDT since Sun 8 Mar
 LA_NOV = at("America/Los_Angeles", 2026, 11, 4, 12, 0)  # Wed, PST since Sun 1 Nov
 SYD_APR = at("Australia/Sydney", 2026, 4, 8, 10, 0)  # Wed, AEST since Sun 5 Apr
 SYD_OCT = at("Australia/Sydney", 2026, 10, 7, 9, 0)  # Wed, AEDT since Sun 4 Oct
+LA_MON = at("America/Los_Angeles", 2026, 3, 9, 10, 0)  # Mon, 17:00 UTC
 LON = at("Europe/London", 2026, 3, 31, 12, 0)  # Tue, BST since Sun 29 Mar
 NY_JAN = at("America/New_York", 2026, 1, 1, 10, 0)  # Thu, New Year's Day
 UTC_2027 = at("UTC", 2027, 3, 15, 12, 0)  # a year without 29 February
@@ -251,10 +252,36 @@ TIMES: list[tuple[At, str, str]] = [
     # tz= reads the phrase in another zone.
     (LA, "yesterday tz=UTC", "[2026-03-10 00:00:00, 2026-03-11 00:00:00)"),
     (LA, "tz=Europe/London yesterday", "[2026-03-10 00:00:00, 2026-03-11 00:00:00)"),
-    (LA, "yesterday tz=asia/kolkata", "[2026-03-10 18:30:00, 2026-03-11 18:30:00)"),  # already the 12th there
+    (
+        LA,
+        "yesterday tz=asia/kolkata",
+        "[2026-03-10 18:30:00, 2026-03-11 18:30:00)",
+    ),  # already the 12th there
     (LA, "today tz=Asia/Kathmandu", "[2026-03-11 18:15:00, 2026-03-11 22:30:00]"),
     (KOLKATA, "yesterday", "[2026-03-09 18:30:00, 2026-03-10 18:30:00)"),
     (KOLKATA, "9am", "[2026-03-11 03:30:00, 2026-03-11 04:30:00)"),
+    # Said on a Monday: "monday" is today; a two-sided end may be tomorrow, then clamped.
+    (LA_MON, "monday", "[2026-03-09 07:00:00, 2026-03-09 17:00:00]"),
+    (LA_MON, "last monday", "[2026-03-02 08:00:00, 2026-03-03 08:00:00)"),
+    (LA_MON, "between monday and tuesday", "[2026-03-09 07:00:00, 2026-03-09 17:00:00]"),
+    (LA_MON, "sunday", "[2026-03-08 08:00:00, 2026-03-09 07:00:00)"),
+    (LA_MON, "this week", "[2026-03-09 07:00:00, 2026-03-09 17:00:00]"),
+    (LA_MON, "last week", "[2026-03-02 08:00:00, 2026-03-09 07:00:00)"),
+    (LA, "this monday", "[2026-03-09 07:00:00, 2026-03-10 07:00:00)"),
+    # More dates dateparser reads (month/day first), and two-sided mixes.
+    (LA, "8/3", "[2025-08-03 07:00:00, 2025-08-04 07:00:00)"),
+    (LA, "2026/03/04", "[2026-03-04 08:00:00, 2026-03-05 08:00:00)"),
+    (LA, "03-04-2026", "[2026-03-04 08:00:00, 2026-03-05 08:00:00)"),
+    (LA, "Mar 8 2026 5pm", "[2026-03-09 00:00:00, 2026-03-09 01:00:00)"),
+    (LA, "march 2026", f"[2026-03-01 08:00:00, {NOW_LA}]"),
+    (LA, "may 2025 to june 2025", "[2025-05-01 07:00:00, 2025-07-01 07:00:00)"),
+    (LA, "from yesterday 5pm to today 9am", "[2026-03-11 00:00:00, 2026-03-11 16:00:00)"),
+    (LA, "between last monday and yesterday", "[2026-03-09 07:00:00, 2026-03-11 07:00:00)"),
+    (LA, "today to tomorrow", f"[2026-03-11 07:00:00, {NOW_LA}]"),
+    (LA, "since last week", f"[2026-03-02 08:00:00, {NOW_LA}]"),
+    (LA, "since 2026-03-10 09:00", f"[2026-03-10 16:00:00, {NOW_LA}]"),
+    (LA, "before=2026-03-11T22:30:00Z", "[2026-03-04 23:30:00, 2026-03-11 22:30:00)"),
+    (LA_NOV, "dec 25", "[2025-12-25 08:00:00, 2025-12-26 08:00:00)"),  # last year's
     # Los Angeles in November: the 25-hour day when DST ends.
     (LA_NOV, "on nov 1", "[2026-11-01 07:00:00, 2026-11-02 08:00:00)"),
     (LA_NOV, "sunday", "[2026-11-01 07:00:00, 2026-11-02 08:00:00)"),
@@ -321,8 +348,16 @@ def test_time_phrase(where: At, text: str, expected: str) -> None:
 # --- filters ------------------------------------------------------------------------------
 
 FILTERS: list[tuple[str, dict[str, str], str]] = [
-    ("conference=sales since yesterday", {"conference_name": "sales"}, f"[2026-03-10 07:00:00, {NOW_LA}]"),
-    ("last 2 hours from=4155550100", {"from_number": "+14155550100"}, f"[2026-03-11 20:30:00, {NOW_LA}]"),
+    (
+        "conference=sales since yesterday",
+        {"conference_name": "sales"},
+        f"[2026-03-10 07:00:00, {NOW_LA}]",
+    ),
+    (
+        "last 2 hours from=4155550100",
+        {"from_number": "+14155550100"},
+        f"[2026-03-11 20:30:00, {NOW_LA}]",
+    ),
     (f"call={ID}", {"call_uuid": ID}, f"[2025-12-11 23:30:00, {NOW_LA}]"),  # 90 days back
     # Every alias.
     ("from=4155550100", {"from_number": "+14155550100"}, WEEK_LA),
@@ -357,10 +392,14 @@ FILTERS: list[tuple[str, dict[str, str], str]] = [
     ("conference=a=b", {"conference_name": "a=b"}, WEEK_LA),
     ("conference=o'brien", {"conference_name": "o'brien"}, WEEK_LA),
     ("room='o'brien'", {"conference_name": "o'brien"}, WEEK_LA),
-    ('conference="sales team" since monday', {"conference_name": "sales team"}, f"[2026-03-09 07:00:00, {NOW_LA}]"),
+    (
+        'conference="sales team" since monday',
+        {"conference_name": "sales team"},
+        f"[2026-03-09 07:00:00, {NOW_LA}]",
+    ),
     ("conference='sales team'", {"conference_name": "sales team"}, WEEK_LA),
     ('conference=" padded "', {"conference_name": " padded "}, WEEK_LA),
-    ("conference=\"it's\"", {"conference_name": "it's"}, WEEK_LA),
+    ('conference="it\'s"', {"conference_name": "it's"}, WEEK_LA),
     ("conference='say \"hi\"'", {"conference_name": 'say "hi"'}, WEEK_LA),
     # Slack's curly quotes.
     ("conference=“sales team”", {"conference_name": "sales team"}, WEEK_LA),
@@ -381,15 +420,24 @@ FILTERS: list[tuple[str, dict[str, str], str]] = [
         {"to_number": "sip:bob@example.com"},
         WEEK_LA,
     ),
-    ("conference=<http://sales.example.com|sales.example.com>", {"conference_name": "sales.example.com"}, WEEK_LA),
-    ("conference=<https://example.com/room>", {"conference_name": "https://example.com/room"}, WEEK_LA),
+    (
+        "conference=<http://sales.example.com|sales.example.com>",
+        {"conference_name": "sales.example.com"},
+        WEEK_LA,
+    ),
+    (
+        "conference=<https://example.com/room>",
+        {"conference_name": "https://example.com/room"},
+        WEEK_LA,
+    ),
     ("conference=Q&amp;A", {"conference_name": "Q&A"}, WEEK_LA),
     ("conference=&lt;vip&gt;", {"conference_name": "<vip>"}, WEEK_LA),
     ("conference=a&amp;lt;b", {"conference_name": "a&lt;b"}, WEEK_LA),
     ('conference="Q&amp;A team"', {"conference_name": "Q&A team"}, WEEK_LA),
     # Several filters at once.
     (
-        f"from=4155550100 to=+442079460958 conference=sales mpc=m1 sub=SA1234567890ABCDEFGH call={ID}",
+        "from=4155550100 to=+442079460958 conference=sales mpc=m1 "
+        f"sub=SA1234567890ABCDEFGH call={ID}",
         {
             "from_number": "+14155550100",
             "to_number": "+442079460958",
@@ -545,7 +593,12 @@ ERRORS: list[tuple[At, str, str, str | None]] = [
     (LA, "999999 days ago", "999999 days ago", None),
     (LA, "last 999999 years", "last 999999 years", None),
     (LA, "9999999 days ago", "9999999", "`from=9999999`"),  # seven digits: a phone number
+    (LA, "march 8-10", "march 8-10", None),  # not 8 March 2010
+    (LA, "march 32", "march 32", None),  # not March 2032
+    (LA, "415-555-0100", "415-555-0100", "`to=4155550100`"),
+    (LA, "last 2 mondays", "mondays", "`monday`"),
     # Future, backwards and too long.
+    (LA, "this friday", "this friday", None),
     (LA, "tomorrow", "tomorrow", None),
     (LA, "since tomorrow", "since tomorrow", None),
     (LA, "next week", "next week", None),
@@ -566,7 +619,9 @@ ERRORS: list[tuple[At, str, str, str | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("where", "text", "token", "hint"), ERRORS, ids=[c[1][:60] for c in ERRORS])
+@pytest.mark.parametrize(
+    ("where", "text", "token", "hint"), ERRORS, ids=[c[1][:60] for c in ERRORS]
+)
 def test_errors(where: At, text: str, token: str | None, hint: str | None) -> None:
     with pytest.raises(ParseError) as caught:
         parse(text, where.now, where.tz)
@@ -583,7 +638,9 @@ def test_errors(where: At, text: str, token: str | None, hint: str | None) -> No
 def test_error_messages_say_what_to_do() -> None:
     with pytest.raises(ParseError) as caught:
         parse("confrence=sales", LA.now, LA.tz)
-    assert caught.value.message.startswith("I don't know the key `confrence` — did you mean `conference`?")
+    assert caught.value.message.startswith(
+        "I don't know the key `confrence` — did you mean `conference`?"
+    )
 
     with pytest.raises(ParseError) as caught:
         parse("conference=sales tomorrow", LA.now, LA.tz)

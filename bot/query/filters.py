@@ -10,7 +10,7 @@ import re
 import unicodedata
 import zoneinfo
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 import phonenumbers
@@ -140,8 +140,27 @@ def is_valid_text(value: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1024)
 def is_valid_phone(value: str) -> bool:
-    return bool(E164_RE.fullmatch(value) or (len(value) <= MAX_SIP and SIP_RE.fullmatch(value)))
+    """A SIP URI, or an E.164 number exactly as `phonenumbers` writes it (so it reads back)."""
+    if len(value) <= MAX_SIP and SIP_RE.fullmatch(value):
+        return True
+    if not E164_RE.fullmatch(value):
+        return False
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return _e164(number) == value
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str | None:
+    if (
+        phonenumbers.is_possible_number_with_reason(number)
+        != phonenumbers.ValidationResult.IS_POSSIBLE
+    ):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def phone(token: str, key: Key, value: str, region: str) -> str:
@@ -159,13 +178,9 @@ def phone(token: str, key: Key, value: str, region: str) -> str:
             number = phonenumbers.parse(value.removeprefix("tel:"), region)
         except phonenumbers.NumberParseException:
             number = None
-        if number is not None and (
-            phonenumbers.is_possible_number_with_reason(number)
-            == phonenumbers.ValidationResult.IS_POSSIBLE
-        ):
-            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            if E164_RE.fullmatch(e164):
-                return e164
+        e164 = _e164(number) if number is not None else None
+        if e164 is not None and is_valid_phone(e164):
+            return e164
     raise ParseError(
         f"{code(token)} is not a phone number I can read: write it with the country code, "
         f"e.g. `{key.name}=+14155550100`, or as a SIP URI (`{key.name}=sip:alice@example.com`).",

@@ -193,6 +193,8 @@ class Query(BaseModel):
 
     def encode(self) -> str:
         """`1:` and URL-safe base64 (unpadded) of a compact JSON array; at most 2,000 chars."""
+        # `model_copy(update=...)` skips validation; counts out of bounds would break the limit.
+        self._counts(self.window_counts)
         flags = (
             (_START_GT if self.start_op == "gt" else 0)
             | (_END_LTE if self.end_op == "lte" else 0)

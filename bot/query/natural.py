@@ -26,13 +26,13 @@ MONTHS = {
 }  # fmt: skip
 
 _FILLERS = frozenset({"of", "the", "at", "on", "am", "pm", "noon", "midnight"})
-_NUMBERISH = re.compile(
-    r"[0-9]{1,4}(?:st|nd|rd|th)?"  # 8, 8th, 2026
-    r"|[0-9]{1,4}[/.\-][0-9]{1,2}(?:[/.\-][0-9]{1,4})?"  # 03/04/2021, 3.4, 03-04-2021
-    r"|[0-9]{1,2}(?::[0-9]{2}){1,2}(?:am|pm)?|[0-9]{1,2}(?:am|pm)",  # 17:00, 5:30pm, 5pm
+_NUMBER = re.compile(r"([0-9]{1,2}|[0-9]{4})(?:st|nd|rd|th)?", re.ASCII)  # 8, 8th, 2026
+_CLOCK = re.compile(r"[0-9]{1,2}(?::[0-9]{2}){1,2}(?:am|pm)?|[0-9]{1,2}(?:am|pm)", re.ASCII)
+# 03/04/2021, 3.4, 03/04, 03-04-2021 (a dash only with all three parts: "8-10" is no date)
+_NUMERIC_DATE = re.compile(
+    r"[0-9]{1,4}[/.][0-9]{1,2}(?:[/.][0-9]{1,4})?|[0-9]{1,2}-[0-9]{1,2}-(?:[0-9]{2}|[0-9]{4})",
     re.ASCII,
 )
-_NUMERIC_DATE = re.compile(r"[0-9]{1,4}[/.][0-9]{1,2}(?:[/.][0-9]{1,4})?", re.ASCII)
 _SECONDS = re.compile(r"[0-9]:[0-9]{2}:[0-9]{2}", re.ASCII)
 _MINUTES = re.compile(r"[0-9]:[0-9]{2}", re.ASCII)
 
@@ -75,17 +75,24 @@ def parser() -> DateDataParser:
 
 
 def acceptable(words: list[str]) -> bool:
-    """Whether `words` may go to dateparser: only date vocabulary, and a month or a d/m date.
+    """Whether `words` may go to dateparser: only date vocabulary, and either month names or
+    one numeric date (`03/04/2021`), not both.
 
-    This is what stops "may I" or a stray "a" or "5" from being read as a date.
+    This is what stops "may I", a stray "a" or "5", or "march 8-10" (which dateparser reads
+    as 8 March 2010) from being read as a date.
     """
-    has_date = False
+    months = numeric = 0
     for word in words:
-        if word in MONTHS or _NUMERIC_DATE.fullmatch(word):
-            has_date = True
-        elif word not in _FILLERS and not _NUMBERISH.fullmatch(word):
+        if word in MONTHS:
+            months += 1
+        elif _NUMERIC_DATE.fullmatch(word):
+            numeric += 1
+        elif _NUMBER.fullmatch(word):
+            if len(word.rstrip("stndrh")) == 2 and int(word[:2]) > 31:
+                return False  # "march 32" is not a day, and not 2032 either
+        elif word not in _FILLERS and not _CLOCK.fullmatch(word):
             return False
-    return has_date
+    return (months == 1 and numeric == 0) or (months == 0 and numeric == 1)
 
 
 @lru_cache(maxsize=2048)

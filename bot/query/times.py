@@ -85,6 +85,7 @@ _ISO = re.compile(
     re.ASCII,
 )
 _COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})", re.ASCII)
+_DASHED_DATE = re.compile(r"[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}", re.ASCII)  # 03-04-2026
 _YEAR = re.compile(r"19[0-9]{2}|2[0-9]{3}", re.ASCII)
 _RANGE_OF_CLOCKS = re.compile(r"([0-9:]+(?:am|pm)?)[-–]([0-9:]+(?:am|pm)?)", re.ASCII)
 _BARE_CLOCK = re.compile(r"[0-9]{1,2}(?::[0-9]{2}){0,2}", re.ASCII)
@@ -302,7 +303,11 @@ def _fixed_day(word: str) -> date | None:
 def is_date_word(word: str) -> bool:
     """Whether a token of digits is a date or a year (so not a phone number)."""
     try:
-        return _fixed_day(word) is not None or bool(_YEAR.fullmatch(word))
+        return (
+            _fixed_day(word) is not None
+            or bool(_YEAR.fullmatch(word))
+            or bool(_DASHED_DATE.fullmatch(word))
+        )
     except ValueError:
         return False
 
@@ -414,6 +419,8 @@ def _relative(words: list[str], ctx: Context) -> Phrase | None:
         return _period(-1, unit, ctx)
     if head in ("this", "next") and len(rest) == 1:
         word = rest[0]
+        if head == "this" and word in WEEKDAYS:
+            return ctx.day(_monday(ctx.today) + timedelta(days=WEEKDAYS[word]))
         if head == "next" and word in WEEKDAYS:
             ahead = (WEEKDAYS[word] - ctx.today.weekday()) % 7 or 7
             return ctx.day(ctx.today + timedelta(days=ahead))

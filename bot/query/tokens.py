@@ -59,11 +59,12 @@ def unescape_slack(text: str) -> str:
 def tokenize(text: str, colon_keys: Container[str]) -> list[Token]:
     """Split `text` into tokens; `colon_keys` are the keys that may also be written `key:value`.
 
-    A quote opens at the start of a token, right after `=` or `:`, or right after another
-    quoted part (so `'a"b'"c'd"` is one value); elsewhere it is an ordinary character, which
-    keeps apostrophes in `o'brien` harmless. It closes at the first quote of its family that
-    ends the token (followed by whitespace, the end, or another quote), so `'o'brien'` is
-    `o'brien`; failing that, at the first quote of its family. Never closed is an error.
+    A quote opens at the start of a token, right after the `=` or `key:` that ends the key,
+    or right after another quoted part (so `'a"b'"c'd"` is one value); elsewhere it is an
+    ordinary character, which keeps apostrophes in `o'brien` and `sip:'x` harmless. It
+    closes at the first quote of its family that ends the token (followed by whitespace, the
+    end, or another quote), so `'o'brien'` is `o'brien`; failing that, at the first quote of
+    its family. A quote that is never closed is an error.
     """
     tokens: list[Token] = []
     i, n = 0, len(text)
@@ -75,6 +76,7 @@ def tokenize(text: str, colon_keys: Container[str]) -> list[Token]:
         chars: list[str] = []
         quoted: list[bool] = []
         may_open = True
+        separated = False  # seen the `=` or `key:` that ends the key
         while i < n and not text[i].isspace():
             ch = text[i]
             if may_open and ch in QUOTE_FAMILIES:
@@ -90,9 +92,12 @@ def tokenize(text: str, colon_keys: Container[str]) -> list[Token]:
                 quoted.extend([True] * (j - i - 1))
                 i = j + 1
                 continue
+            may_open = not separated and (
+                ch == "=" or (ch == ":" and "".join(chars).lower() in colon_keys)
+            )
+            separated = separated or may_open
             chars.append(ch)
             quoted.append(False)
-            may_open = ch in "=:"
             i += 1
         token = _make_token(text[start:i], chars, quoted, colon_keys)
         if token.value or token.key is not None:

@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         http="httptools" if importlib.util.find_spec("httptools") else "h11",
         lifespan="off",
         backlog=2048,
+        # Outlive clients' keep-alive (httpx: 5 s), so they never reuse a connection just closed.
+        timeout_keep_alive=75,
     )
     server = uvicorn.Server(config)
     with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop()) as runner:

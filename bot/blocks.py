@@ -127,8 +127,10 @@ def _paging_buttons(query: Query, page: RangePage) -> list[dict[str, Any]]:
             }
         )
     if page.has_more:
+        # Step by the page size, not by what was shown: a page comes back short when Plivo repeats
+        # an object (dropped here), and the next page must still start where this one ends.
         nxt = query.model_copy(
-            update={"offset": page.offset + len(page.recordings), "window_counts": counts}
+            update={"offset": page.offset + query.page_size, "window_counts": counts}
         )
         buttons.append(
             {

@@ -10,7 +10,7 @@ import zoneinfo
 from typing import Annotated, Literal
 
 import phonenumbers
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AwareDatetime, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Mode = Literal["serve", "socket", "console"]
@@ -35,7 +35,12 @@ CommaList = Annotated[frozenset[str], NoDecode]
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        # An empty variable (a blank Heroku config var) means "not set", not "set to nothing".
+        env_ignore_empty=True,
     )
 
     slack_bot_token: SecretStr | None = None
@@ -47,6 +52,8 @@ class Settings(BaseSettings):
     plivo_auth_token: SecretStr | None = None
     plivo_base_url: str = "https://api.plivo.com"
     plivo_sample_data: bool = False
+    # The moment the sample data is laid out around (a reproducible demo or test); default: start-up.
+    plivo_sample_now: AwareDatetime | None = None
     plivo_timeout_s: float = Field(10.0, gt=0, le=120)
     plivo_max_retries: int = Field(3, ge=0, le=10)
 

@@ -129,3 +129,19 @@ def test_entry_point_missing_variable(tmp_path: Path) -> None:
     assert result.stderr.strip() == (
         "configuration error: SLACK_BOT_TOKEN is required to serve but is not set"
     )
+
+
+def test_empty_variables_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PLIVO_SAMPLE_NOW", "ALLOWED_USER_IDS", "PAGE_SIZE", "DEFAULT_TIMEZONE"):
+        monkeypatch.setenv(name, "")
+    s = load_settings()
+    assert s.plivo_sample_now is None
+    assert (s.allowed_user_ids, s.page_size, s.default_timezone) == (frozenset(), 10, "UTC")
+
+
+def test_sample_now_must_be_an_aware_instant(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLIVO_SAMPLE_NOW", "2026-03-11T22:30:00Z")
+    assert load_settings().plivo_sample_now.isoformat() == "2026-03-11T22:30:00+00:00"
+    monkeypatch.setenv("PLIVO_SAMPLE_NOW", "2026-03-11 22:30")
+    with pytest.raises(ConfigError, match="PLIVO_SAMPLE_NOW is invalid"):
+        load_settings()

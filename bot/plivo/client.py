@@ -130,7 +130,7 @@ class PlivoClient:
             return cls(base_url=settings.plivo_base_url, **common)
         from bot.sample_api import SampleApi  # only sample mode pays for building the data set
 
-        api = SampleApi()
+        api = SampleApi(now=settings.plivo_sample_now)
         client = cls(base_url=SAMPLE_BASE_URL, transport=httpx.MockTransport(api.handler), **common)
         client.sample_api = api
         return client

@@ -70,6 +70,10 @@ class Runtime:
             replier=replier,
             timezones=timezones or UserTimezones(web_client, settings.default_timezone),
         )
+        if clock is None and settings.plivo_sample_data and settings.plivo_sample_now:
+            # A reproducible demo: it is always the moment the sample data was laid out around.
+            pinned = settings.plivo_sample_now
+            clock = lambda: pinned  # noqa: E731
         if clock is not None:
             services.clock = clock
         if signing_secret is None and settings.slack_signing_secret:

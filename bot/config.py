@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     plivo_auth_token: SecretStr | None = None
     plivo_base_url: str = "https://api.plivo.com"
     plivo_sample_data: bool = False
-    # The moment the sample data is laid out around (a reproducible demo or test); default: start-up.
+    # With sample data: the moment to replay (a reproducible demo or test); default: live time.
     plivo_sample_now: AwareDatetime | None = None
     plivo_timeout_s: float = Field(10.0, gt=0, le=120)
     plivo_max_retries: int = Field(3, ge=0, le=10)

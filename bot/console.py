@@ -233,7 +233,7 @@ class Renderer:
         elif kind == "actions":
             keys = {ACTION_PREV: "p", ACTION_NEXT: "n"}
             labels = [
-                f"[bold]{escape('[' + keys[e['action_id']] + ']')}[/bold] {escape(e['text']['text'])}"
+                f"[bold]\\[{keys[e['action_id']]}][/bold] {escape(e['text']['text'])}"
                 for e in block.get("elements", [])
                 if e.get("action_id") in keys
             ]

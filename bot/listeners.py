@@ -8,7 +8,9 @@ task that posts to the command's `response_url`, so Slack's 3-second limit never
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -39,7 +41,7 @@ async def recordings_command(ack: Ack, command: dict[str, Any], context: Any) ->
     started = time.perf_counter()
     services: Services = context["services"]
     now = services.clock()
-    text = command.get("text") or ""
+    text = printable(command.get("text") or "")
     user_id = command.get("user_id") or ""
     channel_id = command.get("channel_id") or ""
     if not services.allowed(user_id, channel_id):
@@ -66,7 +68,7 @@ async def recordings_command(ack: Ack, command: dict[str, Any], context: Any) ->
                 event="command",
                 user=user_id,
                 outcome="parse_error",
-                token=mask_phone_numbers(exc.token or ""),
+                token=mask_phone_numbers(exc.token or "")[:_MAX_LOGGED_TOKEN],
                 latency_ms=_elapsed_ms(started),
             )
         )
@@ -94,11 +96,12 @@ async def recordings_page(
     started = time.perf_counter()
     await ack()
     services: Services = context["services"]
-    user_id = (body.get("user") or {}).get("id") or ""
-    channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id", ""
+    # Slack sends objects here; a payload that does not must still get an answer, not a crash.
+    user_id = _str(_dict(body.get("user")).get("id"))
+    channel_id = _str(_dict(body.get("channel")).get("id")) or _str(
+        _dict(body.get("container")).get("channel_id")
     )
-    response_url = body.get("response_url") or ""
+    response_url = _str(body.get("response_url"))
     if not services.allowed(user_id, channel_id):
         log.warning(fields(event="click", user=user_id, channel=channel_id, outcome="refused"))
         services.tasks.spawn(
@@ -130,6 +133,32 @@ async def recordings_page(
 async def recordings_open(ack: Ack) -> None:
     """A link button opens the recording in the browser; Slack still sends an action to ack."""
     await ack()
+
+
+_MAX_LOGGED_TOKEN = 80
+# C0 and C1 controls (and DEL): Slack shows them as garbage and they have no meaning in a query.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters as spaces."""
+    return _CONTROLS.sub(" ", text)
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _interrupted(text: str) -> dict[str, Any]:
+    return blocks.render_error(
+        text,
+        "The bot was restarting and could not finish this search in time. "
+        "Please run the command again.",
+    )
 
 
 def _not_replacing(message: dict[str, Any]) -> dict[str, Any]:
@@ -174,6 +203,11 @@ async def answer(
         outcome = "internal_error"
         log.exception(fields(event=event, user=user_id, outcome=outcome))
         message = _not_replacing(blocks.render_internal_error(text))
+    except asyncio.CancelledError:
+        # Shutdown ran out of grace before Plivo answered: say so, rather than fall silent.
+        log.warning(fields(event=event, user=user_id, outcome="interrupted"))
+        await services.replier.reply(response_url, _not_replacing(_interrupted(text)))
+        raise
     delivered = await services.replier.reply(response_url, message)
     log.info(
         fields(

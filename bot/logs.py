@@ -23,6 +23,21 @@ def mask_phone_numbers(text: str) -> str:
     return _PHONE.sub(lambda m: "…" + m.group(1), text)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match[0]
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def escape_controls(text: str) -> str:
+    """Control characters and line separators as visible escapes, so a line stays one line."""
+    return _CONTROL.sub(_escape, text)
+
+
 class Redactor(logging.Filter):
     """Rewrites each record's message so no secret, recording URL or Slack token reaches a log."""
 
@@ -41,7 +56,9 @@ class Redactor(logging.Filter):
         message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        redacted = self.redact(message)
+        # One event, one line: a newline or terminal escape in text a user typed must not be able
+        # to forge a log line or repaint the reader's terminal. (Tracebacks keep their lines.)
+        redacted = escape_controls(self.redact(message))
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
         record.msg, record.args = redacted, None

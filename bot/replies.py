@@ -55,6 +55,10 @@ class ResponseUrlReplier:
         for attempt in range(1, self.attempts + 1):
             try:
                 response = await self._http.post(response_url, json=message)
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+                # No response_url, or not an http(s) one: no retry can deliver it.
+                log.error("reply impossible: unusable response_url (%s)", type(exc).__name__)
+                return False
             except httpx.HTTPError as exc:
                 outcome = f"{type(exc).__name__}"
             else:
@@ -65,7 +69,9 @@ class ResponseUrlReplier:
                     log.error("reply refused by Slack: %s (not retried)", outcome)
                     return False
             if attempt < self.attempts:
-                delay = self.backoff_s * 2 ** (attempt - 1) * (0.5 + random.random())
+                # ±25% jitter: enough to spread retries, never so much that a retry comes sooner
+                # than the one before it (±50% could, and then it is not backing off).
+                delay = self.backoff_s * 2 ** (attempt - 1) * (0.75 + random.random() / 2)
                 log.warning("reply failed: %s; retry %d in %.2fs", outcome, attempt, delay)
                 await self._sleep(delay)
             else:

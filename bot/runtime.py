@@ -6,6 +6,8 @@ Shared by every entry point (`serve`, `socket`, `console`), so all three run the
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -15,6 +17,7 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_app
@@ -27,7 +30,56 @@ from bot.timezones import UserTimezones
 
 log = logging.getLogger("bot.runtime")
 
-SHUTDOWN_GRACE_S = 25.0
+# Heroku sends SIGKILL 30 s after SIGTERM: uvicorn's own drain of open requests (acks: well under a
+# second, at most 5 s), then this for answers in flight, then 3 s to tell the rest to retry.
+SHUTDOWN_GRACE_S = 21.0
+AUTH_TEST_TIMEOUT_S = 10.0
+
+
+class BotIdentity:
+    """Bolt's authorization for the one workspace and token this bot has, never waiting on Slack.
+
+    Bolt's default asks `auth.test` on the first request and holds that request until Slack
+    answers, so after every restart a slow Slack API could push a command's ack past Slack's 3 s.
+    Here `auth.test` is asked in the background at start-up, for the bot's ids and to log a bad
+    token; requests are authorized with the token whether or not it has answered.
+    """
+
+    def __init__(self, client: AsyncWebClient, token: str) -> None:
+        self._client = client
+        self._token = token
+        self.bot_user_id: str | None = None
+        self.bot_id: str | None = None
+        self.lookup: asyncio.Task[None] | None = None
+
+    async def ask(self) -> None:
+        try:
+            async with asyncio.timeout(AUTH_TEST_TIMEOUT_S):
+                response = await self._client.auth_test()
+        except Exception as exc:  # Slack slow, down, or refusing the token: commands still work
+            log.warning("auth.test failed: %s; carrying on without the bot's ids", exc)
+            return
+        self.bot_user_id = response.get("user_id")
+        self.bot_id = response.get("bot_id")
+
+    def authorizer(self) -> Callable[..., Awaitable[AuthorizeResult]]:
+        # A plain function: Bolt passes the arguments its signature names.
+        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            return AuthorizeResult(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                bot_token=self._token,
+                bot_user_id=self.bot_user_id,
+                bot_id=self.bot_id,
+            )
+
+        return authorize
+
+    async def aclose(self) -> None:
+        if self.lookup is not None and not self.lookup.done():
+            self.lookup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.lookup
 
 
 @dataclass
@@ -78,6 +130,11 @@ class Runtime:
             services.clock = clock
         if signing_secret is None and settings.slack_signing_secret:
             signing_secret = settings.slack_signing_secret.get_secret_value()
+        if authorize is None and token:
+            identity = BotIdentity(web_client, token)
+            identity.lookup = asyncio.get_running_loop().create_task(identity.ask())
+            closers.insert(0, identity.aclose)
+            authorize = identity.authorizer()
         app = build_app(
             services, client=web_client, signing_secret=signing_secret or "", authorize=authorize
         )

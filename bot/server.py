@@ -2,20 +2,26 @@
 
 Written against ASGI directly (no web framework) because it has two routes and sits on the hot path:
 every slash command and click passes through here. Bolt does the signature check and the dispatch.
-Bodies are capped, and a body Bolt cannot read is a 400, never a 500.
+Bodies are capped (413), signature headers Bolt's verifier would choke on are a 401, a body Bolt
+cannot read is a 400, and a request Bolt fails on is a 400 or a clear message: never a 5xx.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
 
+from bot import blocks
 from bot.config import Settings
+from bot.listeners import printable
 from bot.runtime import Runtime
 
 log = logging.getLogger("bot.server")
@@ -110,6 +116,10 @@ class SlackAsgiApp:
         if self.runtime is None:
             await _send(send, 503, b"starting\n", _TEXT)
             return
+        if _declared_length(scope) > MAX_BODY_BYTES:
+            # Refused before reading, so a sender announcing megabytes cannot hold the request open.
+            await _send(send, 413, b"request body too large\n", _TEXT)
+            return
         try:
             raw = await _read_body(receive)
         except TooLarge:
@@ -122,6 +132,11 @@ class SlackAsgiApp:
         headers: dict[str, list[str]] = {}
         for name, value in scope.get("headers", []):
             headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+        if not _plausible_signature(headers):
+            # Bolt's verifier raises (a 500) on a timestamp that is not an integer or a signature
+            # that is not ASCII; such a request is simply not signed by Slack.
+            await _send(send, 401, b"invalid signature\n", _TEXT)
+            return
         try:
             body = raw.decode("utf-8")
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
@@ -130,7 +145,13 @@ class SlackAsgiApp:
             # Bolt parses the body before checking the signature; garbage is the sender's fault.
             await _send(send, 400, b"malformed request body\n", _TEXT)
             return
-        response = await self.runtime.app.async_dispatch(request)
+        try:
+            response = await self.runtime.app.async_dispatch(request)
+        except Exception:
+            log.exception("dispatch failed")
+            response = BoltResponse(status=500, body="")
+        if response.status >= 500:
+            response = self._instead_of_5xx(request, raw, headers)
         out = [
             (name.encode("latin-1"), value.encode("latin-1"))
             for name, values in response.headers.items()
@@ -138,3 +159,53 @@ class SlackAsgiApp:
         ]
         body_out = response.body.encode("utf-8") if isinstance(response.body, str) else b""
         await _send(send, response.status, body_out, out)
+
+    def _instead_of_5xx(
+        self, request: AsyncBoltRequest, raw: bytes, headers: dict[str, list[str]]
+    ) -> BoltResponse:
+        """What to answer when Bolt failed on a request (it has logged why): never a 5xx.
+
+        A payload Bolt cannot handle (a block action without actions, say) is a 400. A signed slash
+        command gets a clear message in its ack, as when Slack's API failed during authorization.
+        """
+        body = request.body if isinstance(request.body, dict) else {}
+        command, text = body.get("command"), body.get("text")
+        if isinstance(command, str) and command and self._signed(raw, headers):
+            message = blocks.render_internal_error(printable(text if isinstance(text, str) else ""))
+            return BoltResponse(status=200, body=message)
+        return BoltResponse(status=400, body="request could not be processed\n")
+
+    def _signed(self, raw: bytes, headers: dict[str, list[str]]) -> bool:
+        secret = self.settings.slack_signing_secret
+        timestamp = (headers.get("x-slack-request-timestamp") or [""])[0]
+        signature = (headers.get("x-slack-signature") or [""])[0]
+        if secret is None or not timestamp or not signature:
+            return False
+        verifier = SignatureVerifier(secret.get_secret_value())
+        return verifier.is_valid(raw, timestamp, signature)  # headers are plausible: cannot raise
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0  # the server rejects a malformed length before the app sees it
+    return 0
+
+
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"[\x20-\x7e]*")
+
+
+def _plausible_signature(headers: dict[str, list[str]]) -> bool:
+    """False if Slack's signature headers are present but could not have come from Slack.
+
+    Missing headers are left to Bolt, which answers 401 (and lets Slack's `ssl_check` through).
+    """
+    timestamps = headers.get("x-slack-request-timestamp")
+    signatures = headers.get("x-slack-signature")
+    if timestamps and not _TIMESTAMP.fullmatch(timestamps[0]):
+        return False
+    return not signatures or _SIGNATURE.fullmatch(signatures[0]) is not None

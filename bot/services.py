@@ -38,14 +38,25 @@ class BackgroundTasks:
         if not task.cancelled() and task.exception() is not None:
             log.error("background answer failed", exc_info=task.exception())
 
-    async def drain(self, timeout_s: float | None = None) -> bool:
-        """Wait for every task (including ones spawned meanwhile); False if time ran out."""
+    async def drain(self, timeout_s: float | None = None, *, cancel_grace_s: float = 3.0) -> bool:
+        """Wait for every task (including ones spawned meanwhile); False if time ran out.
+
+        Tasks still running then are cancelled and given `cancel_grace_s` to tell their users
+        (an answer cancelled while waiting on Plivo posts "run the command again").
+        """
         try:
             async with asyncio.timeout(timeout_s):
                 while self._tasks:
                     await asyncio.wait(set(self._tasks))
         except TimeoutError:
-            log.error("shutdown: %d answers still running after %ss", len(self._tasks), timeout_s)
+            left = set(self._tasks)
+            log.error(
+                "shutdown: %d answers still running after %ss; cancelling", len(left), timeout_s
+            )
+            for task in left:
+                task.cancel()
+            if left:
+                await asyncio.wait(left, timeout=cancel_grace_s)
             return False
         return True
 

@@ -225,9 +225,16 @@ class PlivoClient:
                 async with self._in_flight:
                     # Admitted last, so the limiter counts real starts, not places in the queue.
                     await self._limiter.acquire()
-                    response = await self._http.get(self._url, params=params)
-            except httpx.TimeoutException as exc:
+                    # httpx's timeout bounds each read, so a server dripping a byte a second would
+                    # never time out; this bounds the whole attempt.
+                    async with asyncio.timeout(self._timeout_s):
+                        response = await self._http.get(self._url, params=params)
+            except TimeoutError:
                 failure: PlivoError = PlivoTimeout(
+                    f"Plivo did not finish answering within {self._timeout_s}s"
+                )
+            except httpx.TimeoutException as exc:
+                failure = PlivoTimeout(
                     f"Plivo did not answer within {self._timeout_s}s ({type(exc).__name__})"
                 )
             except httpx.RequestError as exc:  # refused, reset, protocol or decoding failures

@@ -209,6 +209,8 @@ async def answer(
         await services.replier.reply(response_url, _not_replacing(_interrupted(text)))
         raise
     delivered = await services.replier.reply(response_url, message)
+    if not log.isEnabledFor(logging.INFO):
+        return  # the line below costs more than the rest of the bot's own work; skip it unread
     log.info(
         fields(
             event=event,

@@ -113,7 +113,7 @@ class Runtime:
         plivo = plivo or PlivoClient.from_settings(settings)
         closers: list[Callable[[], Awaitable[Any]]] = [plivo.aclose, session.close]
         if replier is None:
-            url_replier = ResponseUrlReplier()
+            url_replier = ResponseUrlReplier(session)
             closers.insert(0, url_replier.aclose)
             replier = url_replier
         services = Services(

@@ -349,7 +349,7 @@ async def test_response_url_timeout_is_retried_and_delivered_once(stack: Stack) 
     line = await stack.done("command", user)
     assert "delivered=True" in line
     assert stack.slack.attempts[key] == 2 and len(stack.slack.responses[key]) == 1
-    assert any("reply failed: ReadTimeout; retry 1" in line for line in stack.bot.logs[before:])
+    assert any("reply failed: TimeoutError; retry 1" in line for line in stack.bot.logs[before:])
 
 
 async def test_response_url_4xx_is_not_retried(stack: Stack) -> None:

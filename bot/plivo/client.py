@@ -21,6 +21,7 @@ from urllib.parse import quote
 import httpx
 
 from bot import __version__
+from bot.http import is_timeout, pooled_transport
 
 from .errors import (
     PlivoError,
@@ -96,7 +97,7 @@ class PlivoClient:
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=httpx.Timeout(timeout_s),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
-            transport=transport,
+            transport=transport or pooled_transport(),
         )
         # httpcore's pool spends CPU per queued request per connection on every state change, so
         # hundreds of requests queued inside it stall the event loop for seconds. Queue them here
@@ -234,9 +235,12 @@ class PlivoClient:
                     f"Plivo did not finish answering within {self._timeout_s}s"
                 )
             except httpx.TimeoutException as exc:
-                failure = PlivoTimeout(
-                    f"Plivo did not answer within {self._timeout_s}s ({type(exc).__name__})"
-                )
+                if is_timeout(exc):
+                    failure = PlivoTimeout(
+                        f"Plivo did not answer within {self._timeout_s}s ({type(exc).__name__})"
+                    )
+                else:
+                    failure = PlivoUnavailable(f"could not reach Plivo: {exc.__cause__!r}")
             except httpx.RequestError as exc:  # refused, reset, protocol or decoding failures
                 failure = PlivoUnavailable(f"could not reach Plivo: {type(exc).__name__}: {exc}")
             else:

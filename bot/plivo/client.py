@@ -23,6 +23,7 @@ import httpx
 from bot import __version__
 from bot.http import is_timeout, pooled_transport
 
+from .cache import PageCache
 from .errors import (
     PlivoError,
     PlivoRateLimited,
@@ -90,6 +91,7 @@ class PlivoClient:
         backoff_cap_s: float = 4.0,
         max_retry_after_s: float = 10.0,
         max_in_flight: int = 40,
+        cache: PageCache | None = None,
     ) -> None:
         self._url = f"{base_url.rstrip('/')}/v1/Account/{quote(auth_id, safe='')}/Recording/"
         self._http = httpx.AsyncClient(
@@ -103,6 +105,7 @@ class PlivoClient:
         # hundreds of requests queued inside it stall the event loop for seconds. Queue them here
         # instead: 40 in flight is ~100 req/s at Plivo's usual latency, above its 60 req/s limit.
         self._in_flight = asyncio.Semaphore(max(1, max_in_flight))
+        self._cache = cache
         self._timeout_s = timeout_s
         self._max_retries = max(0, max_retries)
         self._limiter = limiter or RateLimiter()
@@ -126,6 +129,7 @@ class PlivoClient:
             "auth_token": auth_token,
             "timeout_s": settings.plivo_timeout_s,
             "max_retries": settings.plivo_max_retries,
+            "cache": PageCache(),
         }
         if not settings.plivo_sample_data:
             return cls(base_url=settings.plivo_base_url, **common)
@@ -218,6 +222,9 @@ class PlivoClient:
 
     async def _request(self, params: dict[str, str], tally: _Tally) -> RecordingList:
         """GET the list with retries; return the parsed page or raise a PlivoError."""
+        key = self._cache.key(params) if self._cache is not None else None
+        if key is not None and (cached := self._cache.get(key)) is not None:  # type: ignore[union-attr]
+            return cached
         attempt = 0
         while True:
             tally.requests += 1
@@ -246,7 +253,10 @@ class PlivoClient:
             else:
                 status = response.status_code
                 if 200 <= status < 300:
-                    return parse_page(response)
+                    page = parse_page(response)
+                    if key is not None:
+                        self._cache.put(key, page)  # type: ignore[union-attr]
+                    return page
                 failure = error_for(response)
                 if status != 429 and status < 500:
                     raise failure

@@ -1,0 +1,119 @@
+"""The page cache: closed windows are answered once from Plivo, then from memory for a while;
+windows that reach up to now, and failures, never are."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
+from bot.plivo import PlivoClient, PlivoUnavailable
+from bot.plivo.cache import PageCache
+from bot.sample_api import SampleApi
+
+NOW = datetime(2026, 3, 11, 22, 30, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW.timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def client_with(cache: PageCache, sample: SampleApi, seen: list[httpx.Request], fail: bool = False):
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if fail:
+            return httpx.Response(503, json={"api_id": "x", "error": "down"})
+        return await sample.handler(request)
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    return PlivoClient(
+        auth_id=SAMPLE_AUTH_ID,
+        auth_token=SAMPLE_AUTH_TOKEN,
+        transport=httpx.MockTransport(handler),
+        cache=cache,
+        sleep=no_sleep,
+        max_retries=0,
+    )
+
+
+@pytest.fixture(scope="module")
+def sample() -> SampleApi:
+    return SampleApi(now=NOW)
+
+
+YESTERDAY = (NOW - timedelta(days=1, hours=22), NOW - timedelta(hours=22))
+
+
+async def test_a_closed_window_is_asked_once(sample: SampleApi) -> None:
+    clock, seen = Clock(), []
+    client = client_with(PageCache(clock=clock), sample, seen)
+    first = await client.list_range({"conference_name": "sales"}, *YESTERDAY, limit=5)
+    again = await client.list_range({"conference_name": "sales"}, *YESTERDAY, limit=5)
+    assert len(seen) == 1
+    assert again.recordings == first.recordings and again.requests == 0
+    other = await client.list_range({"conference_name": "sales"}, *YESTERDAY, limit=5, offset=5)
+    assert len(seen) == 2 and other.recordings != first.recordings
+    await client.aclose()
+
+
+async def test_cached_pages_expire(sample: SampleApi) -> None:
+    clock, seen = Clock(), []
+    client = client_with(PageCache(clock=clock, ttl_s=300), sample, seen)
+    await client.list_range({}, *YESTERDAY, limit=5)
+    clock.now += 301
+    await client.list_range({}, *YESTERDAY, limit=5)
+    assert len(seen) == 2
+    await client.aclose()
+
+
+@pytest.mark.parametrize("ended_ago", [timedelta(0), timedelta(minutes=9)])
+async def test_a_window_still_settling_is_never_cached(
+    sample: SampleApi, ended_ago: timedelta
+) -> None:
+    clock, seen = Clock(), []
+    client = client_with(PageCache(clock=clock), sample, seen)
+    end = NOW - ended_ago
+    for _ in range(2):
+        await client.list_range({}, end - timedelta(hours=2), end, end_op="lte", limit=5)
+    assert len(seen) == 2
+    await client.aclose()
+
+
+async def test_failures_are_not_cached(sample: SampleApi) -> None:
+    seen: list[httpx.Request] = []
+    cache = PageCache(clock=Clock())
+    failing = client_with(cache, sample, seen, fail=True)
+    with pytest.raises(PlivoUnavailable):
+        await failing.list_range({}, *YESTERDAY, limit=5)
+    assert len(cache) == 0
+    await failing.aclose()
+
+
+def test_the_cache_is_bounded() -> None:
+    clock = Clock()
+    cache = PageCache(clock=clock, max_entries=3)
+    keys = []
+    for day in range(5):
+        params = {"add_time__lt": f"2026-03-0{day + 1} 00:00:00", "limit": "5"}
+        key = cache.key(params)
+        assert key is not None
+        keys.append(key)
+        cache.put(key, object())  # type: ignore[arg-type]
+    assert len(cache) == 3
+    assert cache.get(keys[0]) is None and cache.get(keys[4]) is not None
+
+
+def test_production_clients_cache_and_direct_ones_do_not() -> None:
+    from bot.config import Settings
+
+    made = PlivoClient.from_settings(Settings(_env_file=None, plivo_sample_data=True))  # type: ignore[call-arg]
+    assert made._cache is not None
+    assert PlivoClient(auth_id="MA1", auth_token="t")._cache is None

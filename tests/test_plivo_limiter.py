@@ -1,9 +1,11 @@
-"""The client-side rate limit (300 request starts per 5 s, sliding), on a fake clock."""
+"""The client-side rate limit (300 request starts per 5 s, sliding, paced when busy), on a fake
+clock."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import httpx
 import pytest
@@ -51,9 +53,9 @@ def test_most_in_any_window_counts_what_it_should() -> None:
     assert most_in_any_window([], 5) == 0
 
 
-async def test_below_the_limit_nobody_waits() -> None:
+async def test_without_pacing_below_the_limit_nobody_waits() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(300, 5.0, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(300, 5.0, clock=clock, sleep=clock.sleep, pace_above=None)
     for _ in range(300):
         await limiter.acquire()
     assert clock.sleeps == []
@@ -61,7 +63,7 @@ async def test_below_the_limit_nobody_waits() -> None:
 
 async def test_the_301st_start_waits_until_the_first_leaves_the_window() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(300, 5.0, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(300, 5.0, clock=clock, sleep=clock.sleep, pace_above=None)
     for _ in range(100):
         await limiter.acquire()
     clock.now += 2.0
@@ -80,7 +82,7 @@ async def test_the_301st_start_waits_until_the_first_leaves_the_window() -> None
 
 async def test_waiters_are_served_in_arrival_order() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(2, 1.0, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(2, 1.0, clock=clock, sleep=clock.sleep, pace_above=None)
     order: list[int] = []
 
     async def one(n: int) -> None:
@@ -100,7 +102,7 @@ async def test_a_newcomer_does_not_overtake_a_waiter_when_room_opens() -> None:
         await wake.wait()
         clock.now += delay
 
-    limiter = RateLimiter(1, 1.0, clock=clock, sleep=held_sleep)
+    limiter = RateLimiter(1, 1.0, clock=clock, sleep=held_sleep, pace_above=None)
     order: list[str] = []
 
     async def one(name: str) -> None:
@@ -117,6 +119,41 @@ async def test_a_newcomer_does_not_overtake_a_waiter_when_room_opens() -> None:
     wake.set()
     await asyncio.gather(first, second)
     assert order == ["waiter", "newcomer"]
+
+
+async def test_under_half_the_window_a_burst_goes_at_once() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(300, 5.0, clock=clock, sleep=clock.sleep)
+    for _ in range(150):
+        await limiter.acquire()
+    assert clock.sleeps == []
+    await limiter.acquire()  # the 151st within the window is paced
+    assert clock.sleeps == [pytest.approx(5.0 / 300)]
+
+
+async def test_sustained_overload_is_served_evenly_not_in_bursts_and_stalls() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(300, 5.0, clock=clock, sleep=clock.sleep)
+    starts = []
+    for _ in range(2000):  # callers always waiting: far more than 60 a second is asked for
+        await limiter.acquire()
+        starts.append(clock.now)
+    assert most_in_any_window(starts, 5.0) <= 300
+    settled = [b - a for a, b in pairwise(starts) if a > starts[0] + 10]
+    assert settled  # past the first two windows, every start follows the last by one step
+    assert max(settled) <= 2 * 5.0 / 300
+    assert len(starts) / (starts[-1] - starts[0]) == pytest.approx(60, rel=0.05)
+
+
+async def test_without_pacing_the_window_bursts_and_stalls() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(300, 5.0, clock=clock, sleep=clock.sleep, pace_above=None)
+    starts = []
+    for _ in range(1000):
+        await limiter.acquire()
+        starts.append(clock.now)
+    gaps = [b - a for a, b in pairwise(starts)]
+    assert max(gaps) >= 4.9  # what pacing exists to prevent
 
 
 def test_limiter_arguments_are_checked() -> None:

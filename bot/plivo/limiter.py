@@ -9,7 +9,8 @@ A window alone lets a burst of `max_requests` through at once and then stalls ev
 burst ages out, and under sustained load that burst-and-stall repeats every `period_s` (seen in
 the benchmark as 0.7 s waits every 5 s). So once the window is more than `pace_above` full, starts
 are also spaced `period_s / max_requests` apart: bursts of ordinary size still go at once, and a
-saturated account is served at an even 60 per second, each request waiting a few milliseconds.
+saturated account is served at an even 60 per second, each request waiting a few milliseconds
+(after one stall while the first burst ages out).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class RateLimiter:
         *,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
-        pace_above: float | None = 0.5,
+        pace_above: float | None = 0.8,
     ) -> None:
         if max_requests < 1 or period_s <= 0:
             raise ValueError("max_requests must be >= 1 and period_s > 0")

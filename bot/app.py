@@ -14,6 +14,23 @@ from bot.blocks import ACTION_NEXT, ACTION_OPEN, ACTION_PREV, COMMAND
 from bot.services import Services
 
 
+class _TokenNotice(logging.Filter):
+    """Drops Bolt's start-up notices that the token is "ignored" or "unused".
+
+    Bolt reads SLACK_BOT_TOKEN from the environment itself and warns when a client or an
+    `authorize` function is given too; here both are deliberate (the token reaches every request
+    through `authorize`, see `bot.runtime.BotIdentity`), and an admin reading the logs should not
+    be told the token they set is ignored.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token`" not in record.getMessage()
+
+
+BOLT_LOG = logging.getLogger("bot.bolt")
+BOLT_LOG.addFilter(_TokenNotice())
+
+
 def register(app: AsyncApp) -> None:
     app.command(COMMAND)(listeners.recordings_command)
     app.action(ACTION_NEXT)(listeners.recordings_page)
@@ -35,7 +52,7 @@ def build_app(
         signing_secret=signing_secret,
         authorize=authorize,
         process_before_response=True,
-        logger=logging.getLogger("bot.bolt"),
+        logger=BOLT_LOG,
         name="recordings-bot",
     )
 

@@ -135,11 +135,8 @@ class Runtime:
             identity.lookup = asyncio.get_running_loop().create_task(identity.ask())
             closers.insert(0, identity.aclose)
             authorize = identity.authorizer()
-        # Bolt takes the token from `authorize` per request; a token on its client as well only
-        # makes it warn at start-up that the token "will be ignored", which would mislead admins.
-        bolt_client = AsyncWebClient(base_url=settings.slack_api_url, session=session, timeout=5)
         app = build_app(
-            services, client=bolt_client, signing_secret=signing_secret or "", authorize=authorize
+            services, client=web_client, signing_secret=signing_secret or "", authorize=authorize
         )
         log.info(
             "ready in %d ms (plivo: %s)",

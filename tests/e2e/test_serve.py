@@ -151,6 +151,9 @@ async def test_last_sigterm_exits_0_and_logs_are_clean(stack: Stack) -> None:
     lines = [line for line in stack.bot.logs if "event=command" in line and "outcome=ok" in line]
     assert lines, stack.bot.logs[-20:]
     assert all("latency_ms=" in line and "plivo_requests=" in line for line in lines)
+    # A clean run warns about nothing: an admin reading these logs should find no false alarm.
+    noisy = [line for line in stack.bot.logs if " WARNING " in line or " ERROR " in line]
+    assert noisy == []
     url = stack.sample.recordings[0]["recording_url"]
     for line in stack.bot.logs:
         assert BOT_TOKEN not in line and SECRET not in line and SAMPLE_AUTH_TOKEN not in line

@@ -166,3 +166,14 @@ def test_on_a_terminal_it_prompts() -> None:
         os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0
     assert b"built-in sample data" in seen
+
+
+def test_readme_first_screen_is_a_real_reply() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    capture = readme.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    command = capture[0].removeprefix("> ")
+    assert command.startswith("/recordings ")
+    result = console([command])
+    shown = result.stdout.splitlines()
+    start = shown.index(capture[0])
+    assert shown[start : start + len(capture)] == capture

@@ -84,9 +84,11 @@ class AsgiServer:
 
 @dataclass
 class BotProcess:
-    """`python -m bot serve` (the Procfile's web line) as a subprocess on a free port."""
+    """A Procfile line (`web:` by default: `python -m bot serve`) as a subprocess on a free port."""
 
     env: Mapping[str, str]
+    process_type: str = "web"  # the Procfile line to run
+    ready_line: str = READY_LINE
     port: int = field(default_factory=free_port)
     logs: list[str] = field(default_factory=list)
     process: asyncio.subprocess.Process | None = None
@@ -100,7 +102,7 @@ class BotProcess:
     async def start(self, timeout: float = 30.0) -> BotProcess:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **self.env, "PORT": str(self.port)}
         self.process = await asyncio.create_subprocess_exec(
-            *procfile_command("web"),
+            *procfile_command(self.process_type),
             cwd=ROOT,
             env=env,
             stdin=asyncio.subprocess.DEVNULL,
@@ -123,7 +125,7 @@ class BotProcess:
         async for raw in self.process.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             self.logs.append(line)
-            if READY_LINE in line:
+            if self.ready_line in line:
                 self._ready.set()
 
     async def signal(self, sig: int = signal.SIGTERM) -> None:

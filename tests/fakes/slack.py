@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 from aiohttp import web
 
 BOT_TOKEN = "xoxb-fake-bot-token-0000"
+APP_TOKEN = "xapp-1-fake-app-token-0000"
 
 
 @dataclass
@@ -34,10 +35,15 @@ class FakeSlack:
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     attempts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     base: str = ""
+    app_token: str = APP_TOKEN
 
     def __post_init__(self) -> None:
         self._arrived = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        # Socket Mode: envelopes to push to the connected app, and what it sent back.
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._socket_open = asyncio.Event()
 
     @property
     def api_url(self) -> str:
@@ -50,6 +56,7 @@ class FakeSlack:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -72,6 +79,12 @@ class FakeSlack:
             else:
                 params.update({k: v[0] for k, v in parse_qs(raw).items()})
         self.calls.append((method, params))
+        if method == "apps.connections.open":
+            if request.headers.get("Authorization") != f"Bearer {self.app_token}":
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response(
+                {"ok": True, "url": self.base.replace("http", "ws") + "/socket"}
+            )
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if method == "auth.test":
@@ -112,6 +125,33 @@ class FakeSlack:
                 self._arrived.notify_all()
             return web.Response(text="ok")
         return web.Response(status=status, text="fail")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        self._socket_open.set()
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                await self.socket_replies.put(json.loads(message.data))
+        return socket
+
+    async def socket_connected(self, timeout: float = 30.0) -> None:
+        async with asyncio.timeout(timeout):
+            await self._socket_open.wait()
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Send an envelope to the app over its Socket Mode connection."""
+        await self.sockets[-1].send_json(envelope)
+
+    async def socket_reply(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The app's acknowledgement of `envelope_id`."""
+        async with asyncio.timeout(timeout):
+            while True:
+                reply = await self.socket_replies.get()
+                if reply.get("envelope_id") == envelope_id:
+                    return reply
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]

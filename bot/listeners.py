@@ -197,7 +197,8 @@ async def answer(
             message["replace_original"] = True
     except PlivoError as exc:
         outcome = f"plivo_{type(exc).__name__}"
-        log.warning(fields(event=event, user=user_id, plivo_error=str(exc), status=exc.status))
+        detail = mask_phone_numbers(str(exc))
+        log.warning(fields(event=event, user=user_id, plivo_error=detail, status=exc.status))
         message = _not_replacing(blocks.render_plivo_error(text, exc))
     except Exception:
         outcome = "internal_error"

@@ -12,11 +12,12 @@ import binascii
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.plivo.windows import EndOp, StartOp, format_time
 from bot.query import filters as f
 from bot.query.errors import ParseError, escape
 from bot.query.times import ONE_US, bounds_ok
@@ -88,8 +89,8 @@ class Query(BaseModel):
     filters: dict[str, str]
     start: datetime
     end: datetime
-    start_op: Literal["gte", "gt"]
-    end_op: Literal["lt", "lte"]
+    start_op: StartOp
+    end_op: EndOp
     end_is_now: bool
     tz: str
     page_size: int = Field(ge=1, le=f.MAX_PAGE_SIZE)
@@ -145,8 +146,8 @@ class Query(BaseModel):
     def plivo_params(self) -> dict[str, str]:
         """The filters and `add_time__*` bounds for Plivo's recording list, times in UTC."""
         params = {name: self.filters[name] for name in f.FILTER_NAMES if name in self.filters}
-        params[f"add_time__{self.start_op}"] = _wire(self.start)
-        params[f"add_time__{self.end_op}"] = _wire(self.end)
+        params[f"add_time__{self.start_op}"] = format_time(self.start)
+        params[f"add_time__{self.end_op}"] = format_time(self.end)
         return params
 
     # --- people ----------------------------------------------------------------------------
@@ -280,17 +281,8 @@ def _micros(value: datetime) -> int:
     return (value - _EPOCH) // ONE_US
 
 
-def _wire(value: datetime) -> str:
-    """Plivo's `YYYY-MM-DD HH:MM:SS[.ffffff]`, in UTC."""
-    text = (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
-    )
-    return text + (f".{value.microsecond:06d}" if value.microsecond else "")
-
-
 def _iso(value: datetime) -> str:
-    return _wire(value).replace(" ", "T") + "Z"
+    return format_time(value).replace(" ", "T") + "Z"
 
 
 def _when(value: datetime, *, with_year: bool) -> str:

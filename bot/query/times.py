@@ -18,9 +18,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.plivo.windows import EndOp, StartOp
 from bot.query import natural
 from bot.query.errors import ParseError, close_match, code, did_you_mean
 from bot.query.filters import KEYS
@@ -30,8 +30,6 @@ ONE_US = timedelta(microseconds=1)
 DEFAULT_DAYS = 7
 ID_DEFAULT_DAYS = 90
 
-StartOp = Literal["gte", "gt"]
-EndOp = Literal["lt", "lte"]
 
 WEEKDAYS = {
     "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,

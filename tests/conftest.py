@@ -146,17 +146,23 @@ def action_body(
     return urlencode({"payload": json.dumps(payload)})
 
 
-def recording_client(sample: SampleApi, seen: list[httpx.Request]) -> PlivoClient:
-    async def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return await sample.handler(request)
-
+def mock_plivo(handler: Callable[[httpx.Request], Any], **options: Any) -> PlivoClient:
+    """A Plivo client whose requests `handler` answers in-process; retries never really sleep."""
     return PlivoClient(
         auth_id=SAMPLE_AUTH_ID,
         auth_token=SAMPLE_AUTH_TOKEN,
         transport=httpx.MockTransport(handler),
         sleep=_no_sleep,
+        **options,
     )
+
+
+def recording_client(sample: SampleApi, seen: list[httpx.Request]) -> PlivoClient:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return await sample.handler(request)
+
+    return mock_plivo(handler)
 
 
 async def _no_sleep(_: float) -> None:

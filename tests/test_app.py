@@ -12,10 +12,9 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot import blocks, listeners
-from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
 from bot.plivo import PlivoClient
 from bot.query import Query, parse
-from tests.conftest import CHANNEL, NOW, USER, Harness, HarnessFactory
+from tests.conftest import CHANNEL, NOW, USER, Harness, HarnessFactory, mock_plivo
 
 TZ = "America/Los_Angeles"
 
@@ -225,16 +224,7 @@ def failing_plivo(status: int, body: Any, headers: dict[str, str] | None = None)
             raise body
         return httpx.Response(status, json=body, headers=headers)
 
-    async def no_sleep(_: float) -> None:
-        return None
-
-    return PlivoClient(
-        auth_id=SAMPLE_AUTH_ID,
-        auth_token=SAMPLE_AUTH_TOKEN,
-        transport=httpx.MockTransport(handler),
-        sleep=no_sleep,
-        max_retries=2,
-    )
+    return mock_plivo(handler, max_retries=2)
 
 
 @pytest.mark.parametrize(

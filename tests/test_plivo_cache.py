@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
 from bot.plivo import PlivoClient, PlivoUnavailable
 from bot.plivo.cache import PageCache
 from bot.sample_api import SampleApi
+from tests.conftest import mock_plivo
 
 NOW = datetime(2026, 3, 11, 22, 30, tzinfo=UTC)
 
@@ -31,17 +31,7 @@ def client_with(cache: PageCache, sample: SampleApi, seen: list[httpx.Request], 
             return httpx.Response(503, json={"api_id": "x", "error": "down"})
         return await sample.handler(request)
 
-    async def no_sleep(_: float) -> None:
-        return None
-
-    return PlivoClient(
-        auth_id=SAMPLE_AUTH_ID,
-        auth_token=SAMPLE_AUTH_TOKEN,
-        transport=httpx.MockTransport(handler),
-        cache=cache,
-        sleep=no_sleep,
-        max_retries=0,
-    )
+    return mock_plivo(handler, cache=cache, max_retries=0)
 
 
 @pytest.fixture(scope="module")

@@ -87,8 +87,6 @@ class Runtime:
     settings: Settings
     services: Services
     app: AsyncApp
-    web_client: AsyncWebClient
-    _session: aiohttp.ClientSession
     _closers: list[Callable[[], Awaitable[Any]]]
 
     @classmethod
@@ -112,14 +110,11 @@ class Runtime:
         )
         plivo = plivo or PlivoClient.from_settings(settings)
         closers: list[Callable[[], Awaitable[Any]]] = [plivo.aclose, session.close]
-        if replier is None:
-            url_replier = ResponseUrlReplier(session)
-            closers.insert(0, url_replier.aclose)
-            replier = url_replier
         services = Services(
             settings=settings,
             plivo=plivo,
-            replier=replier,
+            # It shares the session above, which `closers` closes.
+            replier=replier or ResponseUrlReplier(session),
             timezones=timezones or UserTimezones(web_client, settings.default_timezone),
         )
         if clock is None and settings.plivo_sample_data and settings.plivo_sample_now:
@@ -143,7 +138,7 @@ class Runtime:
             (time.perf_counter() - began) * 1000,
             "built-in sample data" if settings.plivo_sample_data else settings.plivo_base_url,
         )
-        return cls(settings, services, app, web_client, session, closers)
+        return cls(settings, services, app, closers)
 
     async def stop(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
         pending = len(self.services.tasks)

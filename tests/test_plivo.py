@@ -203,6 +203,43 @@ def test_odd_values_become_none_instead_of_failing_the_page() -> None:
     assert second.started_at == second.add_time
 
 
+def test_lenient_fields_read_what_they_can_and_nothing_else(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    page = RecordingList.model_validate_json(
+        json.dumps(
+            {
+                "meta": {"limit": 20, "offset": 0, "total_count": "4"},
+                "objects": [
+                    {
+                        "recording_id": 4711,  # a number where text belongs: read as its text
+                        "recording_duration_ms": "inf",
+                        "recording_storage_rate": "0.00040",
+                        "rounded_recording_duration": "x",
+                        "from_number": 14155550100,
+                        "to_number": {"not": "text"},
+                        "add_time": "2026-03-11 22:30:00.5+01:00",
+                    },
+                    {"recording_id": ""},
+                    ["not", "an", "object"],
+                    {"recording_id": "4711", "call_uuid": "a later copy"},
+                ],
+            }
+        )
+    )
+    assert page.meta.total_count == 4
+    [rec] = page.objects
+    assert rec.recording_id == "4711"
+    assert rec.call_uuid is None  # the first copy won
+    assert rec.recording_duration_ms is None
+    assert rec.recording_storage_rate == pytest.approx(0.0004)
+    assert rec.rounded_recording_duration is None
+    assert (rec.from_number, rec.to_number) == ("14155550100", None)
+    assert rec.add_time == datetime(2026, 3, 11, 21, 30, 0, 500000, tzinfo=UTC)
+    dropped = [r for r in caplog.records if "without a usable recording_id" in r.getMessage()]
+    assert len(dropped) == 2
+
+
 def test_mpc_fields_are_read_when_present() -> None:
     rec = Recording.model_validate(
         {"recording_id": "r", "mpc_name": "war-room", "mpc_uuid": "u-1", "conference_uuid": None}

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -236,7 +236,7 @@ class PlivoClient:
                     # httpx's timeout bounds each read, so a server dripping a byte a second would
                     # never time out; this bounds the whole attempt.
                     async with asyncio.timeout(self._timeout_s):
-                        response = await self._http.get(self._url, params=params)
+                        response = await self._http.get(self._request_url(params))
             except TimeoutError:
                 failure: PlivoError = PlivoTimeout(
                     f"Plivo did not finish answering within {self._timeout_s}s"
@@ -272,6 +272,11 @@ class PlivoClient:
             log.info("retrying Plivo after %.2fs: %s", delay, failure)
             await self._sleep(delay)
             attempt += 1
+
+    def _request_url(self, params: dict[str, str]) -> httpx.URL:
+        # Encoded here (as httpx would) and parsed once: given `params=`, httpx parses the URL
+        # twice, which cost more CPU than the rest of the request.
+        return httpx.URL(f"{self._url}?{urlencode(params)}")
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._backoff_cap_s, self._backoff_base_s * (2**attempt))

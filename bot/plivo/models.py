@@ -11,61 +11,50 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
+from pydantic import (
+    AfterValidator,
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetPydanticSchema,
+    field_validator,
+)
+from pydantic_core import core_schema as cs
 
 log = logging.getLogger(__name__)
 
 
-def _lenient_float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+def _as_utc_if_naive(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _lenient_int(value: Any) -> int | None:
-    number = _lenient_float(value)
-    if number is None or number != number or number in (float("inf"), float("-inf")):
-        return None
-    return int(number)
+# The annotated type, or None when the value is missing or cannot be read as one. pydantic-core
+# does it (a default on error) rather than a Python validator per field: a page holds some 200
+# values, and every Plivo answer is read through here.
+_OR_NONE = GetPydanticSchema(
+    lambda source, handler: cs.with_default_schema(
+        cs.nullable_schema(handler(source)), default=None, on_error="default"
+    )
+)
 
-
-def _lenient_time(value: Any) -> datetime | None:
-    """Parse Plivo's "2014-08-05 16:15:15.852059+05:30"; old responses lack the offset (UTC)."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str) and value.strip():
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _lenient_str(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else str(value)
-
-
-LenientFloat = Annotated[float | None, BeforeValidator(_lenient_float)]
-LenientInt = Annotated[int | None, BeforeValidator(_lenient_int)]
-LenientTime = Annotated[datetime | None, BeforeValidator(_lenient_time)]
-LenientStr = Annotated[str | None, BeforeValidator(_lenient_str)]
+# Lax mode reads Plivo's numeric strings ("345100.00000", "723") as numbers.
+LenientFloat = Annotated[float | None, AllowInfNan(False), _OR_NONE]
+LenientInt = Annotated[int | None, _OR_NONE]
+# Plivo's "2014-08-05 16:15:15.852059+05:30"; old responses lack the offset, which means UTC.
+LenientTime = Annotated[datetime | None, AfterValidator(_as_utc_if_naive), _OR_NONE]
+LenientStr = Annotated[str | None, _OR_NONE]
 
 
 class Recording(BaseModel):
     """One recording as Plivo lists it; unknown fields are kept (reachable via `model_extra`)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    # Numbers where text is expected (a numeric id, say) are read as their text.
+    model_config = ConfigDict(extra="allow", frozen=True, coerce_numbers_to_str=True)
 
-    recording_id: str
+    recording_id: Annotated[str, Field(min_length=1)]
     call_uuid: LenientStr = None
     add_time: LenientTime = None
     recording_type: LenientStr = None
@@ -124,25 +113,22 @@ class RecordingList(BaseModel):
 
     api_id: LenientStr = None
     meta: PageMeta
-    objects: list[Recording]
+    # An object without a usable `recording_id` (or not an object at all) reads as None, and is
+    # dropped below.
+    objects: list[Annotated[Recording, _OR_NONE]]
 
-    @field_validator("objects", mode="before")
+    @field_validator("objects", mode="after")
     @classmethod
-    def _usable_unique(cls, value: Any) -> Any:
+    def _usable_unique(cls, value: list[Recording | None]) -> list[Recording]:
         # Plivo has been seen repeating an object within one page; the first copy wins.
-        if not isinstance(value, list):
-            return value
         seen: set[str] = set()
-        kept: list[Any] = []
+        kept: list[Recording] = []
         for item in value:
-            rid = item.get("recording_id") if isinstance(item, dict) else None
-            if not isinstance(rid, str) or not rid:
+            if item is None:
                 log.warning("dropping a recording without a usable recording_id")
-                continue
-            if rid in seen:
-                continue
-            seen.add(rid)
-            kept.append(item)
+            elif item.recording_id not in seen:
+                seen.add(item.recording_id)
+                kept.append(item)
         return kept
 
 

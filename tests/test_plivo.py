@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -564,9 +565,81 @@ async def test_requests_in_flight_are_capped() -> None:
         return ok_page()
 
     async with make_client(httpx.MockTransport(handler), max_in_flight=3) as client:
-        pages = await asyncio.gather(*(client.list_recordings({}) for _ in range(12)))
+        # Different offsets: identical requests in flight would share one.
+        pages = await asyncio.gather(*(client.list_recordings({}, offset=n) for n in range(12)))
     assert len(pages) == 12
     assert most == 3
+
+
+class Gate:
+    """A Plivo whose answers wait until released; it counts the requests that reached it."""
+
+    def __init__(self, answer: Callable[[], httpx.Response] = ok_page) -> None:
+        self.answer = answer
+        self.requests: list[httpx.Request] = []
+        self.open = asyncio.Event()
+        self.arrived = asyncio.Event()
+
+    async def handler(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        self.arrived.set()
+        await self.open.wait()
+        return self.answer()
+
+
+async def test_identical_requests_in_flight_share_one_plivo_request() -> None:
+    gate = Gate()
+    async with make_client(httpx.MockTransport(gate.handler)) as client:
+        first = asyncio.create_task(client.list_recordings({"conference_name": "sales"}))
+        await gate.arrived.wait()
+        second = asyncio.create_task(client.list_recordings({"conference_name": "sales"}))
+        other = asyncio.create_task(client.list_recordings({"conference_name": "ops"}))
+        await asyncio.sleep(0)  # let both reach the client before Plivo answers
+        gate.open.set()
+        pages = await asyncio.gather(first, second, other)
+        assert len(gate.requests) == 2  # sales once, ops once
+        assert pages[0] == pages[1]
+        assert client.shared_requests == 1
+        # Once answered, the same search asks Plivo again: only requests in flight are shared.
+        await client.list_recordings({"conference_name": "sales"})
+        assert len(gate.requests) == 3
+
+
+async def test_a_shared_request_outlives_an_asker_who_gave_up() -> None:
+    gate = Gate()
+    async with make_client(httpx.MockTransport(gate.handler)) as client:
+        leaver = asyncio.create_task(client.list_recordings({}))
+        await gate.arrived.wait()
+        stayer = asyncio.create_task(client.list_recordings({}))
+        await asyncio.sleep(0)
+        leaver.cancel()
+        gate.open.set()
+        page = await stayer
+        assert page.objects
+        assert leaver.cancelled()
+        assert len(gate.requests) == 1
+
+
+async def test_a_failure_reaches_everyone_who_shared_the_request() -> None:
+    gate = Gate(lambda: httpx.Response(400, json={"api_id": "a", "error": "invalid filter"}))
+    async with make_client(httpx.MockTransport(gate.handler)) as client:
+        asks = [asyncio.create_task(client.list_recordings({})) for _ in range(3)]
+        await gate.arrived.wait()
+        gate.open.set()
+        outcomes = await asyncio.gather(*asks, return_exceptions=True)
+    assert all(isinstance(outcome, PlivoBadRequest) for outcome in outcomes)
+    assert len(gate.requests) == 1
+
+
+async def test_closing_the_client_ends_requests_nobody_waits_for() -> None:
+    gate = Gate()
+    client = make_client(httpx.MockTransport(gate.handler))
+    ask = asyncio.create_task(client.list_recordings({}))
+    await gate.arrived.wait()
+    ask.cancel()  # the asker left (shutdown), the request is still at Plivo
+    await client.aclose()
+    assert not client._flights
+    assert ask.cancelled()
 
 
 # --- construction ---------------------------------------------------------------------------------

@@ -545,8 +545,9 @@ async def test_answers_cut_off_by_shutdown_say_so_once() -> None:
         settings_for(slack), plivo=client, clock=lambda: NOW, signing_secret=SECRET
     )
     try:
-        for key in ("c1", "c2"):
-            response = await _dispatch(runtime, command_body("today", slack.response_url(key)))
+        # Two different searches (identical ones in flight would share one Plivo request).
+        for key, text in (("c1", "today"), ("c2", "today limit=5")):
+            response = await _dispatch(runtime, command_body(text, slack.response_url(key)))
             assert response.status_code == 200
         await plivo.wait_held(2)
         await runtime.stop(grace_s=0.2)  # Plivo still has not answered

@@ -15,6 +15,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -23,7 +24,7 @@ import httpx
 from bot import __version__
 from bot.http import is_timeout, pooled_transport
 
-from .cache import PageCache
+from .cache import Key, PageCache
 from .errors import (
     PlivoError,
     PlivoRateLimited,
@@ -119,6 +120,12 @@ class PlivoClient:
         # only be thrown away.
         self._no_total_count = False
         self.sample_api: SampleApi | None = None
+        # Requests under way, by their parameters: an identical one asked meanwhile (several
+        # people running the same search at once) waits for the same answer instead of costing
+        # another request against the account's limit.
+        self._flights: dict[Key, asyncio.Future[RecordingList]] = {}
+        self.shared_requests = 0
+        """How many requests were answered by joining an identical one in flight."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlivoClient:
@@ -141,6 +148,11 @@ class PlivoClient:
         return client
 
     async def aclose(self) -> None:
+        # Requests nobody waits for any more (their askers were cancelled at shutdown).
+        flights = list(self._flights.values())
+        for flight in flights:
+            flight.cancel()
+        await asyncio.gather(*flights, return_exceptions=True)
         await self._http.aclose()
 
     async def __aenter__(self) -> PlivoClient:
@@ -221,10 +233,33 @@ class PlivoClient:
         return [task.result() for task in tasks]
 
     async def _request(self, params: dict[str, str], tally: _Tally) -> RecordingList:
-        """GET the list with retries; return the parsed page or raise a PlivoError."""
+        """The page for these parameters: from the cache, from an identical request already in
+        flight, or from Plivo; raises a PlivoError."""
         key = self._cache.key(params) if self._cache is not None else None
         if key is not None and (cached := self._cache.get(key)) is not None:  # type: ignore[union-attr]
             return cached
+        flight_key = key or tuple(sorted(params.items()))
+        flight = self._flights.get(flight_key)
+        if flight is None:
+            # A task of its own, so that one asker giving up (cancelled) leaves the others their
+            # answer; shielded below for the same reason.
+            flight = asyncio.create_task(self._fetch(params, tally, key))
+            self._flights[flight_key] = flight
+            flight.add_done_callback(partial(self._landed, flight_key))
+        else:
+            self.shared_requests += 1
+        return await asyncio.shield(flight)
+
+    def _landed(self, key: Key, flight: asyncio.Future[RecordingList]) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+        # Those who awaited a failure report it themselves; reading it here keeps asyncio from
+        # calling it "never retrieved" when everyone who asked was cancelled meanwhile.
+        if not flight.cancelled() and (exc := flight.exception()) is not None:
+            log.debug("a Plivo request ended in %s", type(exc).__name__)
+
+    async def _fetch(self, params: dict[str, str], tally: _Tally, key: Key | None) -> RecordingList:
+        """GET the list with retries; return the parsed page or raise a PlivoError."""
         attempt = 0
         while True:
             tally.requests += 1

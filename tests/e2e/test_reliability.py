@@ -540,8 +540,9 @@ async def test_sigterm_lets_acknowledged_answers_finish_then_exits_0(busy: Stack
     stack = busy
     stack.plivo.hold()  # every Plivo answer waits, so the commands are surely in flight
     in_flight = []
-    for _ in range(5):
-        key, user, ack, _ = await stack.command()
+    for size in range(5, 10):
+        # Five different searches: identical ones in flight would share one Plivo request.
+        key, user, ack, _ = await stack.command(f"{TEXT} limit={size}")
         assert ack.status_code == 200
         in_flight.append((key, user))
     await stack.plivo.wait_held(5)

@@ -6,11 +6,13 @@ turns a burst into a short delay instead of failures. The window slides: in no i
 append.
 
 A window alone lets a burst of `max_requests` through at once and then stalls everything until the
-burst ages out, and under sustained load that burst-and-stall repeats every `period_s` (seen in
-the benchmark as 0.7 s waits every 5 s). So once the window is more than `pace_above` full, starts
-are also spaced `period_s / max_requests` apart: bursts of ordinary size still go at once, and a
-saturated account is served at an even 60 per second, each request waiting a few milliseconds
-(after one stall while the first burst ages out).
+burst ages out; under sustained load that burst-and-stall repeats every `period_s` (seen in the
+benchmark as 0.7 s waits every 5 s). So starts are also paced at the window's own rate,
+`max_requests / period_s`, with room for a burst of `burst` above it (a "generic cell rate"
+schedule): short clusters of requests go at once, and a saturated account is served at an even 60
+per second. After a stall of the window itself the schedule starts afresh, without a burst, so the
+stall does not echo. (Pacing from a fixed fill of the window instead, as a first version did, made
+requests wait at 54 a second, well below the limit: every start had to keep its distance.)
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from collections.abc import Awaitable, Callable
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
 
+# A microsecond of slack, so float rounding can never ask for an endless tiny wait.
+_SLACK_S = 1e-6
+
 
 class RateLimiter:
     """Admit at most `max_requests` starts in any `period_s` seconds; callers queue in order."""
@@ -34,17 +39,21 @@ class RateLimiter:
         *,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
-        pace_above: float | None = 0.8,
+        burst: int | None = 30,
     ) -> None:
         if max_requests < 1 or period_s <= 0:
             raise ValueError("max_requests must be >= 1 and period_s > 0")
+        if burst is not None and burst < 1:
+            raise ValueError("burst must be >= 1, or None for no pacing")
         self.max_requests = max_requests
         self.period_s = period_s
         self._clock = clock
         self._sleep = sleep
         self._starts: deque[float] = deque()
-        self._pace_from = max_requests if pace_above is None else int(max_requests * pace_above)
         self._spacing = period_s / max_requests
+        # How far the schedule may run ahead of the clock: `burst` starts at once, no more.
+        self._tolerance = None if burst is None else (burst - 1) * self._spacing
+        self._scheduled = float("-inf")  # when the next start is due, at the paced rate
         self._queue = asyncio.Lock()  # FIFO, so a waiting caller is not overtaken by later ones
 
     def _try_admit(self) -> float:
@@ -54,15 +63,20 @@ class RateLimiter:
         horizon = now - self.period_s
         while starts and starts[0] <= horizon:
             starts.popleft()
-        if len(starts) < self.max_requests:
-            # A microsecond of slack, so float rounding can never ask for an endless tiny wait.
-            if len(starts) >= self._pace_from and (
-                (wait := starts[-1] + self._spacing - now) > 1e-6
-            ):
+        if len(starts) >= self.max_requests:
+            wait = starts[0] - horizon
+            if self._tolerance is not None:
+                # Resume at the paced rate once room opens, not with a burst that would fill the
+                # window again at once and stall again a period later.
+                self._scheduled = max(self._scheduled, now + wait + self._tolerance)
+            return wait
+        if self._tolerance is not None:
+            wait = self._scheduled - self._tolerance - now
+            if wait > _SLACK_S:
                 return wait
-            starts.append(now)
-            return 0.0
-        return starts[0] - horizon
+            self._scheduled = max(self._scheduled, now) + self._spacing
+        starts.append(now)
+        return 0.0
 
     async def acquire(self) -> None:
         """Wait until a request may start, then count it as started."""

@@ -50,8 +50,8 @@ def _ephemeral(text: str, blocks: list[dict[str, Any]]) -> Message:
 def slack_date(moment: datetime) -> str:
     """A date token every reader sees in their own zone, with a UTC fallback for old clients."""
     utc = moment.astimezone(UTC)
-    fallback = utc.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(utc.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+    fallback = utc.replace(tzinfo=None).isoformat(" ", "minutes")
+    return f"<!date^{int(utc.timestamp())}^{{date_short_pretty}} {{time}}|{fallback} UTC>"
 
 
 def format_duration(seconds: float | None) -> str:

@@ -21,6 +21,9 @@ def run_server(settings: Settings, *, host: str, port: int) -> int:
         log_config=None,
         access_log=False,
         server_header=False,
+        # Nothing here reads the client's address or scheme, so there is nothing for uvicorn to
+        # rewrite from X-Forwarded-* on every request.
+        proxy_headers=False,
         # Open HTTP requests get this long after SIGTERM; answers already acknowledged are then
         # given their own grace period by the lifespan shutdown (see bot.runtime).
         timeout_graceful_shutdown=5,

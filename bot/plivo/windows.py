@@ -27,9 +27,8 @@ def format_time(moment: datetime) -> str:
     """Render an aware datetime as Plivo's filter format, in UTC, to the microsecond."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{moment!r} is naive; pass an aware datetime")
-    utc = moment.astimezone(UTC)
-    text = utc.strftime("%Y-%m-%d %H:%M:%S")
-    return f"{text}.{utc.microsecond:06d}" if utc.microsecond else text
+    # isoformat gives exactly "YYYY-MM-DD HH:MM:SS[.ffffff]", a little faster than strftime.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
 
 
 @dataclass(frozen=True, slots=True)

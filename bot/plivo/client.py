@@ -1,8 +1,9 @@
 """The async client of Plivo's List Recordings API, including paging over long time ranges.
 
 One long-lived `httpx.AsyncClient` per `PlivoClient` keeps connections warm; a shared `RateLimiter`
-keeps the account under Plivo's 300 requests per 5 s; 429, 5xx, connection failures and timeouts are
-retried with capped, jittered exponential backoff (or Plivo's `Retry-After`). Every failure of
+keeps the account under Plivo's 300 requests per 5 s; identical requests in flight are made once;
+429, 5xx, connection failures and timeouts are retried with capped, jittered exponential backoff
+(or Plivo's `Retry-After`). Every failure of
 Plivo or of the network surfaces as a `PlivoError` whose `user_message` can be shown to the person
 who asked; a `ValueError` means the caller passed something malformed (a bug, not a user error).
 """

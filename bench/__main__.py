@@ -405,6 +405,12 @@ def build_table(results: dict[str, AppResult], args: argparse.Namespace) -> str:
             digits=0,
             ratio=False,
         )
+        table.metric(
+            "  pages answered in the ack (all cached)",
+            {n: float(x.pages_in_ack) for n, x in phases.items()},
+            digits=0,
+            ratio=False,
+        )
         errors = {n: float(x.error_answers + x.lost + x.failed_acks) for n, x in phases.items()}
         table.metric("  lost, failed or error answers", errors, digits=0, ratio=False)
     table.section("all loads together")
@@ -454,8 +460,9 @@ def build_table(results: dict[str, AppResult], args: argparse.Namespace) -> str:
     think = f"; each person pauses {args.think_ms:g} ms after an answer." if args.think_ms else "."
     notes = [
         "ack: from sending the signed request to having read its HTTP answer. end-to-end: from "
-        "sending to the answer read at response_url (help and parse errors are answered in the "
-        "ack itself: they count as answered, and appear in the ack rows only).",
+        "sending to the answer read at response_url, or to the ack for a page answered in the "
+        "ack (the bot does that when every page it needs is cached). Help and parse errors are "
+        "answered in the ack itself: they count as answered, and appear in the ack rows only.",
         "overhead: end-to-end minus the fake Plivo latency × 1, i.e. one sequential Plivo round "
         "trip per answer. The bot asks for a range over 30 days in concurrent 30-day windows, "
         "which counts as one trip; a page that needed a second trip would count it as overhead. "

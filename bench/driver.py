@@ -55,8 +55,8 @@ MIX: tuple[tuple[str, int], ...] = (
     ("confrence=sales", 3),  # a parse error: an unknown key, with a suggestion
     ("conference=sales tomorrow", 3),  # a parse error: a range in the future
 )
-# The bot answers these in the ack itself (help, and the two mistakes); any other command
-# answered in the ack got an error there, which counts as an error answer.
+# The bot answers these in the ack itself (help, and the two mistakes). Any other command answered
+# in the ack must carry a page (the bot had every page it needed cached), else it is an error.
 IN_ACK = frozenset({"help", "confrence=sales", "conference=sales tomorrow"})
 TEXTS = tuple(text for text, _ in MIX)
 WEIGHTS = tuple(weight for _, weight in MIX)
@@ -146,9 +146,10 @@ class PhaseResult:
     commands: int = 0
     clicks: int = 0
     ack_ms: list[float] = field(default_factory=list)
-    e2e_ms: list[float] = field(default_factory=list)  # answers at response_url only
+    e2e_ms: list[float] = field(default_factory=list)  # answers with a page (not help or errors)
     overhead_ms: list[float] = field(default_factory=list)
     answered_in_ack: int = 0  # help and parse errors: the answer is the ack itself
+    pages_in_ack: int = 0  # pages the bot answered in the ack (every page it needed was cached)
     answered_at_url: int = 0
     error_answers: int = 0  # answers that report a failure ("Problem with …"), or a stray ack
     oddities: list[str] = field(default_factory=list)  # the first few, for the report
@@ -169,7 +170,7 @@ class PhaseResult:
 
     @property
     def answered(self) -> int:
-        return self.answered_in_ack + self.answered_at_url
+        return self.answered_in_ack + self.pages_in_ack + self.answered_at_url
 
     @property
     def rate(self) -> float:
@@ -344,27 +345,30 @@ class Driver:
             self._odd(result, f"{label!r}: ack {status}: {payload[:200]!r}", error=False)
             return None
         result.ack_ms.append((acked - sent) * 1000)
-        if payload.strip():  # help or a parse error: answered in the ack itself
+        if payload.strip():
             self.slack.forget(key)
-            result.answered_in_ack += 1
-            if label not in IN_ACK:
-                self._odd(result, f"{label!r} answered in the ack: {payload[:300]!r}")
-            return None
-        try:
-            arrived, raw = await asyncio.wait_for(answer, self.answer_timeout_s)
-        except TimeoutError:
-            self.slack.forget(key)
-            result.lost += 1
-            self._odd(result, f"{label!r}: no answer in {self.answer_timeout_s:g} s", error=False)
-            return None
-        result.answered_at_url += 1
+            if label in IN_ACK:  # help or a parse error: answered in the ack itself
+                result.answered_in_ack += 1
+                return None
+            result.pages_in_ack += 1
+            arrived, raw = acked, payload
+        else:
+            try:
+                arrived, raw = await asyncio.wait_for(answer, self.answer_timeout_s)
+            except TimeoutError:
+                self.slack.forget(key)
+                result.lost += 1
+                lost = f"{label!r}: no answer in {self.answer_timeout_s:g} s"
+                self._odd(result, lost, error=False)
+                return None
+            result.answered_at_url += 1
         e2e_ms = (arrived - sent) * 1000
         result.e2e_ms.append(e2e_ms)
         result.by_text.setdefault(label, []).append(e2e_ms)
         # One Plivo round trip per answer: the bot asks for a long range's windows concurrently.
         result.overhead_ms.append(e2e_ms - self.latency_ms)
         message = json.loads(raw)
-        if str(message.get("text", "")).startswith("Problem with"):
+        if not message.get("blocks") or str(message.get("text", "")).startswith("Problem with"):
             self._odd(result, f"{label!r} answered with an error: {message.get('text')!r:.300}")
         return message
 

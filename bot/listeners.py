@@ -1,9 +1,10 @@
 """The Bolt listeners: `/recordings`, the Prev/Next buttons and the link buttons.
 
 Plain functions, registered by `bot.app.register`, so tests can call them directly. They read their
-collaborators from `context["services"]`. A command is acknowledged at once (help, refusals and
-parse errors ride in the ack itself); the Plivo call and the answer happen in a tracked background
-task that posts to the command's `response_url`, so Slack's 3-second limit never depends on Plivo.
+collaborators from `context["services"]`. A command is acknowledged at once (help, refusals, parse
+errors and pages already in the page cache ride in the ack itself); the Plivo call and the answer
+happen in a tracked background task that posts to the command's `response_url`, so Slack's
+3-second limit never depends on Plivo.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from bot import blocks
 from bot.logs import fields, mask_phone_numbers
-from bot.plivo import PlivoError
+from bot.plivo import PlivoError, RangePage
 from bot.query import ParseError, Query, is_help, parse
 from bot.services import Services
 
@@ -73,8 +74,27 @@ async def recordings_command(ack: Ack, command: dict[str, Any], context: Any) ->
             )
         )
         return
-    await ack()
     hint = blocks.EMPTY_COMMAND_HINT if not text.strip() else None
+    try:
+        page = await services.plivo.cached_range(
+            query.filters,
+            query.start,
+            query.end,
+            start_op=query.start_op,
+            end_op=query.end_op,
+            limit=query.page_size,
+            offset=query.offset,
+            counts=query.window_counts,
+        )
+    except Exception:
+        page = None  # the search below meets the same problem, and reports it
+    if page is not None:
+        # Every page it needs is cached (a window that closed a while ago): the answer rides in
+        # the ack, at once, and spends none of the response_url's five posts.
+        await ack(blocks.render_page(query, page, hint=hint))
+        _log_answer("command", user_id, query, page, "ok", "in_ack", started)
+        return
+    await ack()
     services.tasks.spawn(
         answer(
             services,
@@ -179,7 +199,7 @@ async def answer(
     hint: str | None = None,
 ) -> None:
     """Fetch the page from Plivo, render it, deliver it; one log line whatever happens."""
-    outcome, requests, shown, total = "ok", None, None, None
+    outcome, page = "ok", None
     try:
         page = await services.plivo.list_range(
             query.filters,
@@ -191,7 +211,6 @@ async def answer(
             offset=query.offset,
             counts=query.window_counts,
         )
-        requests, shown, total = page.requests, len(page.recordings), page.total
         message = blocks.render_page(query, page, hint=hint)
         if replace:
             message["replace_original"] = True
@@ -210,6 +229,19 @@ async def answer(
         await services.replier.reply(response_url, _not_replacing(_interrupted(text)))
         raise
     delivered = await services.replier.reply(response_url, message)
+    _log_answer(event, user_id, query, page, outcome, delivered, started)
+
+
+def _log_answer(
+    event: str,
+    user_id: str,
+    query: Query,
+    page: RangePage | None,
+    outcome: str,
+    delivered: bool | str,
+    started: float,
+) -> None:
+    """The one line an answer leaves: what was asked, what Plivo was asked, what was shown."""
     if not log.isEnabledFor(logging.INFO):
         return  # building the line costs about 4% of a command's CPU; skip it when unread
     log.info(
@@ -219,10 +251,10 @@ async def answer(
             query=mask_phone_numbers(query.summary()),
             range=_range(query),
             offset=query.offset,
-            plivo_requests=requests,
+            plivo_requests=page.requests if page else None,
             outcome=outcome,
-            shown=shown,
-            total=total,
+            shown=len(page.recordings) if page else None,
+            total=page.total if page else None,
             delivered=delivered,
             latency_ms=_elapsed_ms(started),
         )

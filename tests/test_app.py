@@ -13,7 +13,9 @@ from slack_sdk.models.blocks import Block
 
 from bot import blocks, listeners
 from bot.plivo import PlivoClient
+from bot.plivo.cache import PageCache
 from bot.query import Query, parse
+from bot.sample_api import SampleApi
 from tests.conftest import CHANNEL, NOW, USER, Harness, HarnessFactory, mock_plivo
 
 TZ = "America/Los_Angeles"
@@ -156,6 +158,32 @@ async def test_share_posts_in_channel(make_harness: HarnessFactory) -> None:
     h: Harness = await make_harness()
     _, posted = await h.command("conference=sales yesterday share")
     assert only(posted)["response_type"] == "in_channel"
+
+
+async def test_a_page_already_in_the_cache_is_answered_in_the_ack(
+    make_harness: HarnessFactory, sample: SampleApi
+) -> None:
+    asked: list[httpx.Request] = []
+
+    async def plivo(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return await sample.handler(request)
+
+    # The cache's clock is the harness's: a window that closed before NOW - 10 min is settled.
+    cache = PageCache(clock=NOW.timestamp)
+    h: Harness = await make_harness(plivo=mock_plivo(plivo, cache=cache))
+    first_ack, first = await h.command("yesterday")
+    assert first_ack.body == "" and len(first) == 1 and len(asked) == 1
+    second_ack, second = await h.command("yesterday")
+    assert second == []  # nothing posted to the response_url...
+    assert len(asked) == 1  # ...nor asked of Plivo
+    assert json.loads(second_ack.body) == first[0]
+    assert_valid(first[0])
+    # A window that reaches up to now is never cached: always asked, always answered later.
+    for _ in range(2):
+        ack, posted = await h.command("last 2 hours")
+        assert ack.body == "" and len(posted) == 1
+    assert len(asked) == 3
 
 
 async def test_help_is_answered_in_the_ack(make_harness: HarnessFactory) -> None:

@@ -54,6 +54,36 @@ async def test_a_closed_window_is_asked_once(sample: SampleApi) -> None:
     await client.aclose()
 
 
+async def test_cached_range_answers_only_from_the_cache(sample: SampleApi) -> None:
+    clock, seen = Clock(), []
+    client = client_with(PageCache(clock=clock), sample, seen)
+    sixty_days = (NOW - timedelta(days=61), NOW - timedelta(days=1))  # two 30-day windows
+    assert await client.cached_range({}, *sixty_days, limit=5, offset=7) is None
+    assert seen == []  # it never asks Plivo
+    fetched = await client.list_range({}, *sixty_days, limit=5, offset=7)
+    asked = len(seen)
+    assert asked >= 2
+    cached = await client.cached_range({}, *sixty_days, limit=5, offset=7)
+    assert cached is not None and len(seen) == asked
+    assert cached.recordings == fetched.recordings
+    assert (cached.total, cached.counts, cached.has_more, cached.requests) == (
+        fetched.total,
+        fetched.counts,
+        fetched.has_more,
+        0,
+    )
+    # A page it has not seen yet is not made up from the others.
+    assert await client.cached_range({}, *sixty_days, limit=5, offset=30) is None
+    await client.aclose()
+
+
+async def test_cached_range_without_a_cache_is_none(sample: SampleApi) -> None:
+    client = mock_plivo(sample.handler)
+    await client.list_range({}, *YESTERDAY, limit=5)
+    assert await client.cached_range({}, *YESTERDAY, limit=5) is None
+    await client.aclose()
+
+
 async def test_cached_pages_expire(sample: SampleApi) -> None:
     clock, seen = Clock(), []
     client = client_with(PageCache(clock=clock, ttl_s=300), sample, seen)

@@ -41,12 +41,16 @@ class PageCache:
         if bound is None:
             return None
         try:
-            end = datetime.fromisoformat(bound).replace(tzinfo=UTC).timestamp()
+            end = datetime.fromisoformat(bound).replace(tzinfo=UTC)
         except ValueError:
             return None
-        if end > self._clock() - self.settled_after_s:
+        if not self.settled(end):
             return None
         return tuple(sorted(params.items()))
+
+    def settled(self, end: datetime) -> bool:
+        """Whether a window ending at `end` (aware) closed long enough ago to be cached."""
+        return end.timestamp() <= self._clock() - self.settled_after_s
 
     def get(self, key: Key) -> RecordingList | None:
         entry = self._pages.get(key)

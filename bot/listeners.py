@@ -31,6 +31,20 @@ def _elapsed_ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
 
+def _range_args(query: Query) -> dict[str, Any]:
+    """The query as the arguments of `PlivoClient.list_range` (and `cached_range`)."""
+    return {
+        "filters": query.filters,
+        "start": query.start,
+        "end": query.end,
+        "start_op": query.start_op,
+        "end_op": query.end_op,
+        "limit": query.page_size,
+        "offset": query.offset,
+        "counts": query.window_counts,
+    }
+
+
 def _range(query: Query) -> str:
     start = query.start.strftime("%Y-%m-%dT%H:%M:%SZ")
     end = query.end.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -76,16 +90,7 @@ async def recordings_command(ack: Ack, command: dict[str, Any], context: Any) ->
         return
     hint = blocks.EMPTY_COMMAND_HINT if not text.strip() else None
     try:
-        page = await services.plivo.cached_range(
-            query.filters,
-            query.start,
-            query.end,
-            start_op=query.start_op,
-            end_op=query.end_op,
-            limit=query.page_size,
-            offset=query.offset,
-            counts=query.window_counts,
-        )
+        page = await services.plivo.cached_range(**_range_args(query))
     except Exception:
         page = None  # the search below meets the same problem, and reports it
     if page is not None:
@@ -201,16 +206,7 @@ async def answer(
     """Fetch the page from Plivo, render it, deliver it; one log line whatever happens."""
     outcome, page = "ok", None
     try:
-        page = await services.plivo.list_range(
-            query.filters,
-            query.start,
-            query.end,
-            start_op=query.start_op,
-            end_op=query.end_op,
-            limit=query.page_size,
-            offset=query.offset,
-            counts=query.window_counts,
-        )
+        page = await services.plivo.list_range(**_range_args(query))
         message = blocks.render_page(query, page, hint=hint)
         if replace:
             message["replace_original"] = True

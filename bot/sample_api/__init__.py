@@ -4,7 +4,7 @@ Use it in-process (`httpx.MockTransport(SampleApi().handler)`) or as a real loca
 (`python -m bot.sample_api --port 8123 --latency-ms 150`).
 """
 
-from .api import LoggedRequest, SampleApi, SampleApiError
+from .api import LoggedRequest, SampleApi, SampleApiError, serve_lifespan
 from .data import CONFERENCES, MPC_NAMES, SUBACCOUNTS
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "LoggedRequest",
     "SampleApi",
     "SampleApiError",
+    "serve_lifespan",
 ]

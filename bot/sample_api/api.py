@@ -163,10 +163,7 @@ class SampleApi:
 
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] == "lifespan":
-                while (message := await receive())["type"] != "lifespan.shutdown":
-                    if message["type"] == "lifespan.startup":
-                        await send({"type": "lifespan.startup.complete"})
-                await send({"type": "lifespan.shutdown.complete"})
+                await serve_lifespan(receive, send)
                 return
             if scope["type"] != "http":
                 return
@@ -276,6 +273,14 @@ class SampleApi:
             if name in params:
                 checks.append(_storage_check(op, _int_param(params, name, 0)))
         return _Selection(lo, max(lo, hi), tuple(checks))
+
+
+async def serve_lifespan(receive: Receive, send: Send) -> None:
+    """ASGI lifespan for an app with nothing to start or stop, so any ASGI server can host it."""
+    while (message := await receive())["type"] != "lifespan.shutdown":
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+    await send({"type": "lifespan.shutdown.complete"})
 
 
 def _field_is(name: str, value: str) -> Callable[[SampleRecording], bool]:

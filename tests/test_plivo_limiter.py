@@ -7,12 +7,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-import httpx
 import pytest
 
-from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
-from bot.plivo import PlivoClient, RateLimiter
+from bot.plivo import RateLimiter
 from bot.sample_api import SampleApi
+from tests.conftest import mock_plivo
 
 NOW = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
 
@@ -180,13 +179,7 @@ def test_limiter_arguments_are_checked() -> None:
 async def test_a_burst_of_500_calls_never_exceeds_300_in_any_5_seconds() -> None:
     clock = FakeClock()
     api = SampleApi(NOW, count=1000, clock=clock)
-    client = PlivoClient(
-        auth_id=SAMPLE_AUTH_ID,
-        auth_token=SAMPLE_AUTH_TOKEN,
-        transport=httpx.MockTransport(api.handler),
-        limiter=RateLimiter(clock=clock, sleep=clock.sleep),
-        sleep=clock.sleep,
-    )
+    client = mock_plivo(api.handler, limiter=RateLimiter(clock=clock, sleep=clock.sleep))
     async with client:
         pages = await asyncio.gather(
             # 500 different pages: identical requests in flight would share one.
@@ -203,12 +196,7 @@ async def test_a_burst_of_500_calls_never_exceeds_300_in_any_5_seconds() -> None
 async def test_range_requests_share_the_limit_of_their_client() -> None:
     clock = FakeClock()
     api = SampleApi(NOW, count=300, clock=clock)
-    client = PlivoClient(
-        auth_id=SAMPLE_AUTH_ID,
-        auth_token=SAMPLE_AUTH_TOKEN,
-        transport=httpx.MockTransport(api.handler),
-        limiter=RateLimiter(20, 5.0, clock=clock, sleep=clock.sleep),
-    )
+    client = mock_plivo(api.handler, limiter=RateLimiter(20, 5.0, clock=clock, sleep=clock.sleep))
     end = NOW - timedelta(hours=1)
     async with client:
         # Thirteen windows each: 5 concurrent year-long first pages are 65 requests.

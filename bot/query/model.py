@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.plivo.windows import EndOp, StartOp, format_time
+from bot.plivo.windows import EndOp, StartOp, Window, format_time
 from bot.query import filters as f
 from bot.query.errors import ParseError, escape
 from bot.query.times import ONE_US, bounds_ok
@@ -146,8 +146,7 @@ class Query(BaseModel):
     def plivo_params(self) -> dict[str, str]:
         """The filters and `add_time__*` bounds for Plivo's recording list, times in UTC."""
         params = {name: self.filters[name] for name in f.FILTER_NAMES if name in self.filters}
-        params[f"add_time__{self.start_op}"] = format_time(self.start)
-        params[f"add_time__{self.end_op}"] = format_time(self.end)
+        params.update(Window(self.start, self.end, self.start_op, self.end_op).params())
         return params
 
     # --- people ----------------------------------------------------------------------------

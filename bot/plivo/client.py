@@ -11,7 +11,6 @@ something malformed (a bug, not a user error).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import random
 import time
@@ -199,10 +198,9 @@ class PlivoClient:
         async def fetch(all_params: list[dict[str, str]]) -> list[RecordingList]:
             return await self._gather([self._request(params, tally) for params in all_params])
 
-        page = await self._range(
-            filters, start, end, start_op, end_op, limit, offset, counts, fetch
+        return await self._range(
+            filters, start, end, start_op, end_op, limit, offset, counts, fetch, tally
         )
-        return dataclasses.replace(page, requests=tally.requests)
 
     async def cached_range(
         self,
@@ -234,7 +232,7 @@ class PlivoClient:
 
         try:
             return await self._range(
-                filters, start, end, start_op, end_op, limit, offset, counts, fetch
+                filters, start, end, start_op, end_op, limit, offset, counts, fetch, _Tally()
             )
         except _NotCached:
             return None
@@ -250,7 +248,9 @@ class PlivoClient:
         offset: int,
         counts: tuple[int, ...] | None,
         fetch: Callable[[list[dict[str, str]]], Awaitable[list[RecordingList]]],
+        tally: _Tally,
     ) -> RangePage:
+        """The page, from whatever `fetch` gives for a list of requests; `tally` counts them."""
         _check_filters(filters, FILTERS - TIME_FILTERS)
         _check_paging(limit, offset)
         windows = split_range(start, end, start_op, end_op)
@@ -278,7 +278,7 @@ class PlivoClient:
             total=done.total,
             has_more=done.has_more,
             counts=done.counts,
-            requests=0,
+            requests=tally.requests,
         )
 
     @staticmethod

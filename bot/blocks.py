@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.plivo import PlivoError, RangePage, Recording
 from bot.query import Query
+from bot.query.errors import escape
 
 Message = dict[str, Any]
 
@@ -23,16 +24,12 @@ WARNING = ":warning:"
 NAMES_WITHOUT_MEANING = {"", "noname"}
 
 
-def _mrkdwn_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _quote(text: str) -> str:
     """Inline code that survives backticks in the user's own text."""
     text = " ".join(text.split()) or " "
     if len(text) > 300:
         text = text[:300] + "…"
-    return "`" + _mrkdwn_escape(text.replace("`", "ˋ")) + "`"
+    return "`" + escape(text.replace("`", "ˋ")) + "`"
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -66,9 +63,9 @@ def format_duration(seconds: float | None) -> str:
 def _recording_name(rec: Recording) -> str | None:
     mpc = getattr(rec, "mpc_name", None)
     if mpc:
-        return f"MPC *{_mrkdwn_escape(mpc)}*"
+        return f"MPC *{escape(mpc)}*"
     if rec.conference_name and rec.conference_name not in NAMES_WITHOUT_MEANING:
-        return f"conference *{_mrkdwn_escape(rec.conference_name)}*"
+        return f"conference *{escape(rec.conference_name)}*"
     return None
 
 
@@ -81,7 +78,7 @@ def render_recording(rec: Recording) -> dict[str, Any]:
         first.append(label)
     second = []
     if rec.from_number or rec.to_number:
-        parts = [_mrkdwn_escape(n) for n in (rec.from_number or "?", rec.to_number or "?")]
+        parts = [escape(n) for n in (rec.from_number or "?", rec.to_number or "?")]
         second.append(" → ".join(parts))
     if rec.call_uuid:
         second.append(f"call `{rec.call_uuid}`")

@@ -15,6 +15,7 @@ from typing import Literal
 
 import phonenumbers
 
+from bot.plivo.client import MAX_LIMIT
 from bot.query.errors import ParseError, close_match, code, did_you_mean
 
 Kind = Literal["filter", "limit", "page", "offset", "tz", "time"]
@@ -31,7 +32,7 @@ FILTER_NAMES = (
     "subaccount",
 )
 ID_FILTERS = frozenset({"conference_uuid", "mpc_uuid", "call_uuid"})
-MAX_PAGE_SIZE = 20
+MAX_PAGE_SIZE = MAX_LIMIT  # the page is one request: never more than Plivo lists at once
 # Not in Plivo's docs; a bound keeps the serialised query short and the arithmetic sane.
 MAX_OFFSET = 1_000_000
 # Names longer than this are surely a mistake, and the bound keeps `Query.encode` within the

@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.plivo.windows import EndOp, StartOp
+from bot.plivo.windows import MAX_RANGE, EndOp, StartOp
 from bot.query import natural
 from bot.query.errors import ParseError, close_match, code, did_you_mean
 from bot.query.filters import KEYS
 
-MAX_RANGE = timedelta(days=366)
 ONE_US = timedelta(microseconds=1)
 DEFAULT_DAYS = 7
 ID_DEFAULT_DAYS = 90

@@ -118,7 +118,6 @@ class Clock:
     hour: int
     minute: int
     second: int
-    micro: int
     grain: timedelta
 
 
@@ -204,7 +203,7 @@ class Context:
         if clock is None:
             return self.day(d)
         at = self.wall(datetime(d.year, d.month, d.day, clock.hour, clock.minute, clock.second))
-        return instant(at.replace(microsecond=clock.micro), clock.grain)
+        return instant(at, clock.grain)
 
     def rolling(self, start: datetime) -> Span:
         return Span(start, self.now, self.now, instant=False, to_now=True)
@@ -228,9 +227,9 @@ def _monday(d: date) -> date:
 
 def _clock(word: str) -> Clock | None:
     if word == "noon":
-        return Clock(12, 0, 0, 0, timedelta(hours=1))
+        return Clock(12, 0, 0, timedelta(hours=1))
     if word == "midnight":
-        return Clock(0, 0, 0, 0, timedelta(hours=1))
+        return Clock(0, 0, 0, timedelta(hours=1))
     match = _CLOCK.fullmatch(word)
     if match is None:
         return None
@@ -249,7 +248,7 @@ def _clock(word: str) -> Clock | None:
     if minute > 59 or second > 59:
         return None
     grain = "second" if second_text else "minute" if minute_text else "hour"
-    return Clock(hour, minute, second, 0, _GRAINS.get(grain, timedelta(hours=1)))
+    return Clock(hour, minute, second, _GRAINS.get(grain, timedelta(hours=1)))
 
 
 def _number(word: str) -> int | None:
@@ -486,7 +485,7 @@ def _natural(words: list[str], ctx: Context) -> Phrase | None:
     clock = None
     if parts.time is not None:
         hour, minute, second = parts.time
-        clock = Clock(hour, minute, second, 0, _GRAINS.get(parts.grain, timedelta(hours=1)))
+        clock = Clock(hour, minute, second, _GRAINS.get(parts.grain, timedelta(hours=1)))
     if parts.month is None:
         if parts.year is not None and parts.day is None and clock is None:
             return ctx.year(parts.year)

@@ -370,9 +370,8 @@ def _count_and_unit(words: list[str]) -> tuple[int, str] | None:
 def _single(word: str, ctx: Context) -> Phrase | None:
     if word == "now":
         return instant(ctx.now, _GRAINS["second"])
-    if word in ("today", "yesterday", "tomorrow"):
-        shift = {"today": 0, "yesterday": -1, "tomorrow": 1}[word]
-        return ctx.day(ctx.today + timedelta(days=shift))
+    if word in _DAY_SHIFT:
+        return ctx.day(ctx.today + timedelta(days=_DAY_SHIFT[word]))
     if word in WEEKDAYS:
         return Floating(weekday=WEEKDAYS[word])
     if word in natural.MONTHS:
@@ -405,8 +404,7 @@ def _relative(words: list[str], ctx: Context) -> Phrase | None:
             return None
         word = rest[0]
         if word in WEEKDAYS and head != "past":
-            back = (ctx.today.weekday() - WEEKDAYS[word]) % 7 or 7
-            return ctx.day(ctx.today - timedelta(days=back))
+            return ctx.day(_previous(ctx.today, WEEKDAYS[word]))
         unit = UNITS.get(word)
         if unit is None or len(word) == 1:
             return None
@@ -428,18 +426,25 @@ def _relative(words: list[str], ctx: Context) -> Phrase | None:
     return _last(*found, ctx) if found else None
 
 
+_DAY_SHIFT = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def _previous(today: date, weekday: int) -> date:
+    """The last `weekday` before `today` ("last monday" on a Monday is a week ago)."""
+    return today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
+
+
 def _day_of(words: list[str], ctx: Context) -> date | Floating | None:
     """A day that a time of day can be attached to: `yesterday`, `monday`, `2026-03-01`…"""
     if len(words) == 1:
         word = words[0]
-        if word in ("today", "yesterday", "tomorrow"):
-            return ctx.today + timedelta(days={"today": 0, "yesterday": -1, "tomorrow": 1}[word])
+        if word in _DAY_SHIFT:
+            return ctx.today + timedelta(days=_DAY_SHIFT[word])
         if word in WEEKDAYS:
             return Floating(weekday=WEEKDAYS[word])
         return _fixed_day(word)
     if len(words) == 2 and words[0] in ("last", "previous", "prev") and words[1] in WEEKDAYS:
-        back = (ctx.today.weekday() - WEEKDAYS[words[1]]) % 7 or 7
-        return ctx.today - timedelta(days=back)
+        return _previous(ctx.today, WEEKDAYS[words[1]])
     if words[-1] == "ago":
         found = _count_and_unit(words[:-1])
         if found is not None and found[1] == "day":

@@ -20,6 +20,12 @@ from bot.query.tokens import Token, tokenize, unescape_slack
 _HELP_WORDS = frozenset({"help", "?", "-h", "--help"})
 _PHONE_WORD = re.compile(r"[0-9+()\-]+", re.ASCII)
 _MIN_PHONE_DIGITS = 7
+# The numeric keys: lowest and highest value, and what the number is, for messages.
+_NUMBERS = {
+    "limit": (1, f.MAX_PAGE_SIZE, "the page size"),
+    "page": (1, f.MAX_OFFSET, "the page number"),
+    "offset": (0, f.MAX_OFFSET, "the offset"),
+}
 
 
 def is_help(text: str) -> bool:
@@ -92,15 +98,9 @@ class _Reader:
             self.words += [Word(word.lower(), "") for word in arg.split()]
         elif key.kind == "tz":
             self.zone = (arg, token.text)
-        elif key.kind == "limit":
-            value = f.number(token.text, key, arg, 1, f.MAX_PAGE_SIZE, "the page size")
-            self.numbers["limit"] = (value, token.text)
-        elif key.kind == "page":
-            value = f.number(token.text, key, arg, 1, f.MAX_OFFSET, "the page number")
-            self.numbers["page"] = (value, token.text)
-        else:
-            value = f.number(token.text, key, arg, 0, f.MAX_OFFSET, "the offset")
-            self.numbers["offset"] = (value, token.text)
+        else:  # limit, page or offset
+            low, high, what = _NUMBERS[key.kind]
+            self.numbers[key.kind] = (f.number(token.text, key, arg, low, high, what), token.text)
 
     def bare(self, token: Token) -> None:
         lowered = token.value.lower()

@@ -167,7 +167,7 @@ def _e164(number: phonenumbers.PhoneNumber) -> str | None:
 def phone(token: str, key: Key, value: str, region: str) -> str:
     """An E.164 number (numbers without `+` are read in `region`), or a SIP URI unchanged."""
     if value[:4].lower() == "sip:" or value[:5].lower() == "sips:":
-        if len(value) <= MAX_SIP and SIP_RE.fullmatch(value):
+        if is_valid_phone(value):  # a SIP URI never looks like E.164, so this is the SIP check
             return value
         raise ParseError(
             f"{code(token)} is not a SIP URI I can search for: write it like "

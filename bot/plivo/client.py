@@ -104,12 +104,13 @@ class PlivoClient:
             auth=httpx.BasicAuth(auth_id, auth_token),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=httpx.Timeout(timeout_s),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
+            # The pool's size is the transport's (`pooled_transport`): httpx ignores `limits`
+            # when it is given a transport.
             transport=transport or pooled_transport(),
         )
-        # httpcore's pool spends CPU per queued request per connection on every state change, so
-        # hundreds of requests queued inside it stall the event loop for seconds. Queue them here
-        # instead: 40 in flight is ~100 req/s at Plivo's usual latency, above its 60 req/s limit.
+        # Requests queue here rather than inside a connection pool (httpcore's spent CPU per
+        # queued request on every state change, stalling the event loop for seconds under a
+        # burst): 40 in flight is ~100 req/s at Plivo's usual latency, above its 60 req/s limit.
         self._in_flight = asyncio.Semaphore(max(1, max_in_flight))
         self._cache = cache
         self._timeout_s = timeout_s

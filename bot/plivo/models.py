@@ -120,16 +120,24 @@ class RecordingList(BaseModel):
     @field_validator("objects", mode="after")
     @classmethod
     def _usable_unique(cls, value: list[Recording | None]) -> list[Recording]:
-        # Plivo has been seen repeating an object within one page; the first copy wins.
-        seen: set[str] = set()
-        kept: list[Recording] = []
+        usable: list[Recording] = []
         for item in value:
             if item is None:
                 log.warning("dropping a recording without a usable recording_id")
-            elif item.recording_id not in seen:
-                seen.add(item.recording_id)
-                kept.append(item)
-        return kept
+            else:
+                usable.append(item)
+        return unique(usable)  # Plivo has been seen repeating an object within one page
+
+
+def unique(recordings: list[Recording]) -> list[Recording]:
+    """The recordings without repeats; the first copy of each `recording_id` wins."""
+    seen: set[str] = set()
+    out: list[Recording] = []
+    for recording in recordings:
+        if recording.recording_id not in seen:
+            seen.add(recording.recording_id)
+            out.append(recording)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

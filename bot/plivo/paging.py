@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from .models import Recording, RecordingList
+from .models import Recording, RecordingList, unique
 from .windows import plan_page
 
 Job = tuple[int, int, int]  # (window index, offset within the window, limit)
@@ -125,13 +125,3 @@ class RangePager:
 
 def has_next(page: RecordingList) -> bool:
     return page.meta.next is not None and bool(page.objects)
-
-
-def unique(recordings: list[Recording]) -> list[Recording]:
-    seen: set[str] = set()
-    out: list[Recording] = []
-    for recording in recordings:
-        if recording.recording_id not in seen:
-            seen.add(recording.recording_id)
-            out.append(recording)
-    return out

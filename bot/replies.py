@@ -17,14 +17,14 @@ from typing import Any, Protocol
 import aiohttp
 import orjson
 
-from bot import __version__
+from bot import USER_AGENT
 
 log = logging.getLogger("bot.replies")
 
 Message = dict[str, Any]
 _HEADERS = {
     "Content-Type": "application/json; charset=utf-8",
-    "User-Agent": f"recordings-bot/{__version__}",
+    "User-Agent": USER_AGENT,
 }
 
 

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from bot import __version__
+from bot import USER_AGENT
 from bot.http import is_timeout, pooled_transport
 
 from .cache import Key, PageCache
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"recordings-bot/{__version__}"
 SAMPLE_BASE_URL = "http://sample-api.invalid"
 MAX_LIMIT = 20
 

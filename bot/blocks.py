@@ -61,7 +61,7 @@ def format_duration(seconds: float | None) -> str:
 
 
 def _recording_name(rec: Recording) -> str | None:
-    mpc = getattr(rec, "mpc_name", None)
+    mpc = rec.mpc_name
     if mpc:
         return f"MPC *{escape(mpc)}*"
     if rec.conference_name and rec.conference_name not in NAMES_WITHOUT_MEANING:
@@ -110,41 +110,42 @@ def _header_text(page: RangePage) -> str:
 
 def _paging_buttons(query: Query, page: RangePage) -> list[dict[str, Any]]:
     buttons = []
-    counts = page.counts
     if page.offset > 0:
-        prev = query.model_copy(
-            update={"offset": max(0, page.offset - query.page_size), "window_counts": counts}
-        )
-        buttons.append(
-            {
-                "type": "button",
-                "action_id": ACTION_PREV,
-                "text": {"type": "plain_text", "text": "◀ Prev", "emoji": True},
-                "value": prev.encode(),
-            }
-        )
+        back = max(0, page.offset - query.page_size)
+        buttons.append(_page_button(ACTION_PREV, "◀ Prev", query, back, page.counts))
     if page.has_more:
         # Step by the page size, not by what was shown: a page comes back short when Plivo repeats
         # an object (dropped here), and the next page must still start where this one ends.
-        nxt = query.model_copy(
-            update={"offset": page.offset + query.page_size, "window_counts": counts}
-        )
-        buttons.append(
-            {
-                "type": "button",
-                "action_id": ACTION_NEXT,
-                "text": {"type": "plain_text", "text": "Next ▶", "emoji": True},
-                "value": nxt.encode(),
-                "style": "primary",
-            }
-        )
+        ahead = page.offset + query.page_size
+        button = _page_button(ACTION_NEXT, "Next ▶", query, ahead, page.counts)
+        buttons.append({**button, "style": "primary"})
     return buttons
 
 
-def _query_context(query: Query) -> dict[str, Any]:
-    return _context(
-        query.summary(), f"Same search any time: {_quote(f'{COMMAND} {query.command()}')}"
-    )
+def _page_button(
+    action_id: str, label: str, query: Query, offset: int, counts: tuple[int, ...] | None
+) -> dict[str, Any]:
+    """A button whose value is the same query at `offset`, with the windows' counts known."""
+    turned = query.model_copy(update={"offset": offset, "window_counts": counts})
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "value": turned.encode(),
+    }
+
+
+def _query_context(query: Query, summary: str) -> dict[str, Any]:
+    return _context(summary, f"Same search any time: {_quote(f'{COMMAND} {query.command()}')}")
+
+
+def _answer(query: Query, text: str, blocks: list[dict[str, Any]]) -> Message:
+    """A message answering `query`: for its author only, unless they asked to share it."""
+    return {
+        "response_type": "in_channel" if query.share else "ephemeral",
+        "text": text,
+        "blocks": blocks,
+    }
 
 
 def render_page(query: Query, page: RangePage, *, hint: str | None = None) -> Message:
@@ -152,9 +153,10 @@ def render_page(query: Query, page: RangePage, *, hint: str | None = None) -> Me
     if not page.recordings:
         return render_empty(query, page)
     header = _header_text(page)
+    summary = query.summary()
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
-        _query_context(query),
+        _query_context(query, summary),
         {"type": "divider"},
     ]
     blocks.extend(render_recording(rec) for rec in page.recordings)
@@ -163,12 +165,7 @@ def render_page(query: Query, page: RangePage, *, hint: str | None = None) -> Me
         blocks.append({"type": "actions", "block_id": "paging", "elements": buttons})
     if hint:
         blocks.append(_context(hint))
-    text = f"{header} · {_plain(query.summary())}"
-    return {
-        "response_type": "in_channel" if query.share else "ephemeral",
-        "text": text,
-        "blocks": blocks,
-    }
+    return _answer(query, f"{header} · {_plain(summary)}", blocks)
 
 
 def render_empty(query: Query, page: RangePage | None = None) -> Message:
@@ -184,17 +181,13 @@ def render_empty(query: Query, page: RangePage | None = None) -> Message:
         "or `between march 1 and march 31`.",
         "• Drop a filter, or run `/recordings help` for everything you can ask.",
     ]
+    summary = query.summary()
     blocks = [
         _section(f"*{lead}*"),
-        _query_context(query),
+        _query_context(query, summary),
         _section("\n".join(tips)),
     ]
-    text = f"{lead} {_plain(query.summary())}"
-    return {
-        "response_type": "in_channel" if query.share else "ephemeral",
-        "text": text,
-        "blocks": blocks,
-    }
+    return _answer(query, f"{lead} {_plain(summary)}", blocks)
 
 
 def _plain(mrkdwn: str) -> str:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib.util
 import sys
-from collections.abc import Callable
 
 import uvicorn
 
@@ -38,14 +36,19 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         log_level="warning",
         access_log=False,
-        http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        http="auto",  # httptools when installed
         lifespan="off",
         backlog=2048,
         # Outlive clients' keep-alive (httpx: 5 s), so they never reuse a connection just closed.
         timeout_keep_alive=75,
     )
     server = uvicorn.Server(config)
-    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=_loop()) as runner:
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        asyncio.Runner(
+            loop_factory=config.get_loop_factory()  # uvloop when installed
+        ) as runner,
+    ):
         runner.run(_serve(server, api, args.latency_ms))
     return 0
 
@@ -63,14 +66,6 @@ async def _serve(server: uvicorn.Server, api: SampleApi, latency_ms: float) -> N
             flush=True,
         )
     await task
-
-
-def _loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
 
 
 if __name__ == "__main__":

@@ -43,7 +43,6 @@ class SampleRecording:
     """One stored recording: what filters look at, and its body as Plivo renders it."""
 
     add_time: datetime  # UTC
-    kind: str  # "call", "conference" or "mpc"
     subaccount: str | None
     storage_days: int
     body: dict[str, Any]
@@ -125,7 +124,7 @@ def _render(
         "rounded_recording_duration": rounded,
     }
     subaccount = rng.choice(SUBACCOUNTS) if rng.random() < 0.15 else None
-    return SampleRecording(added, kind, subaccount, storage_days, body)
+    return SampleRecording(added, subaccount, storage_days, body)
 
 
 def _pick_conference(rng: random.Random) -> tuple[str, int, int]:

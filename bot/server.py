@@ -116,7 +116,8 @@ class SlackAsgiApp:
         if self.runtime is None:
             await _send(send, 503, b"starting\n", _TEXT)
             return
-        if _declared_length(scope) > MAX_BODY_BYTES:
+        headers = _headers(scope)
+        if _declared_length(headers) > MAX_BODY_BYTES:
             # Refused before reading, so a sender announcing megabytes cannot hold the request open.
             await _send(send, 413, b"request body too large\n", _TEXT)
             return
@@ -125,13 +126,12 @@ class SlackAsgiApp:
         except TooLarge:
             await _send(send, 413, b"request body too large\n", _TEXT)
             return
-        await self._dispatch(scope, raw, send)
+        await self._dispatch(scope, headers, raw, send)
 
-    async def _dispatch(self, scope: Scope, raw: bytes, send: Send) -> None:
+    async def _dispatch(
+        self, scope: Scope, headers: dict[str, list[str]], raw: bytes, send: Send
+    ) -> None:
         assert self.runtime is not None
-        headers: dict[str, list[str]] = {}
-        for name, value in scope.get("headers", []):
-            headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
         if not _plausible_signature(headers):
             # Bolt's verifier raises (a 500) on a timestamp that is not an integer or a signature
             # that is not ASCII; such a request is simply not signed by Slack.
@@ -185,14 +185,22 @@ class SlackAsgiApp:
         return verifier.is_valid(raw, timestamp, signature)  # headers are plausible: cannot raise
 
 
-def _declared_length(scope: Scope) -> int:
+def _headers(scope: Scope) -> dict[str, list[str]]:
+    """The request's headers as Bolt takes them: lower-case names, every value of each."""
+    headers: dict[str, list[str]] = {}
     for name, value in scope.get("headers", []):
-        if name.lower() == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return 0  # the server rejects a malformed length before the app sees it
-    return 0
+        headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+    return headers
+
+
+def _declared_length(headers: dict[str, list[str]]) -> int:
+    values = headers.get("content-length")
+    if not values:
+        return 0
+    try:
+        return int(values[0])
+    except ValueError:
+        return 0  # the server rejects a malformed length before the app sees it
 
 
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")

@@ -92,6 +92,9 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> Redactor:
     root.addHandler(handler)
     root.setLevel(level)
     # At INFO these log every request with its URL (httpx) or payload (slack_sdk at DEBUG).
-    for noisy in ("httpx", "httpcore", "slack_sdk", "slack_bolt", "asyncio", "uvicorn.access"):
+    # "bot.bolt" is the logger the app hands Bolt; Bolt reads its own `level`, not the effective
+    # one, to decide whether to build debug messages, so an unset level costs CPU per request.
+    quiet = ("httpx", "httpcore", "slack_sdk", "slack_bolt", "bot.bolt", "asyncio")
+    for noisy in (*quiet, "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     return redactor

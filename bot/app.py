@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial, update_wrapper
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -31,10 +32,17 @@ BOLT_LOG = logging.getLogger("bot.bolt")
 BOLT_LOG.addFilter(_TokenNotice())
 
 
-def register(app: AsyncApp) -> None:
-    app.command(COMMAND)(listeners.recordings_command)
-    app.action(ACTION_NEXT)(listeners.recordings_page)
-    app.action(ACTION_PREV)(listeners.recordings_page)
+def _bound(listener: Callable[..., Awaitable[None]], services: Services) -> Callable[..., Any]:
+    """The listener with its services given once, here, rather than by a middleware that Bolt
+    would run (building its keyword arguments) on every request. Bolt passes a listener the
+    arguments its positional parameters name, so the keyword-only `services` is left alone."""
+    return update_wrapper(partial(listener, services=services), listener)
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    app.command(COMMAND)(_bound(listeners.recordings_command, services))
+    app.action(ACTION_NEXT)(_bound(listeners.recordings_page, services))
+    app.action(ACTION_PREV)(_bound(listeners.recordings_page, services))
     app.action(ACTION_OPEN)(listeners.recordings_open)
 
 
@@ -55,11 +63,5 @@ def build_app(
         logger=BOLT_LOG,
         name="recordings-bot",
     )
-
-    async def attach_services(context: dict[str, Any], next: Callable[[], Awaitable[Any]]) -> Any:
-        context["services"] = services
-        return await next()
-
-    app.use(attach_services)
-    register(app)
+    register(app, services)
     return app

@@ -1,10 +1,10 @@
 """The Bolt listeners: `/recordings`, the Prev/Next buttons and the link buttons.
 
-Plain functions, registered by `bot.app.register`, so tests can call them directly. They read their
-collaborators from `context["services"]`. A command is acknowledged at once (help, refusals, parse
-errors and pages already in the page cache ride in the ack itself); the Plivo call and the answer
-happen in a tracked background task that posts to the command's `response_url`, so Slack's
-3-second limit never depends on Plivo.
+Plain functions, registered by `bot.app.register`, so tests can call them directly; their
+collaborators arrive as the keyword `services`, bound once at registration. A command is
+acknowledged at once (help, refusals, parse errors and pages already in the page cache ride in the
+ack itself); the Plivo call and the answer happen in a tracked background task that posts to the
+command's `response_url`, so Slack's 3-second limit never depends on Plivo.
 """
 
 from __future__ import annotations
@@ -51,10 +51,9 @@ def _range(query: Query) -> str:
     return f"{start}/{end}"
 
 
-async def recordings_command(ack: Ack, command: dict[str, Any], context: Any) -> None:
+async def recordings_command(ack: Ack, command: dict[str, Any], *, services: Services) -> None:
     """`/recordings …`: help, refusal or parse error in the ack; else an empty ack, answer later."""
     started = time.perf_counter()
-    services: Services = context["services"]
     now = services.clock()
     text = printable(command.get("text") or "")
     user_id = command.get("user_id") or ""
@@ -115,12 +114,11 @@ async def recordings_command(ack: Ack, command: dict[str, Any], context: Any) ->
 
 
 async def recordings_page(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Any
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], *, services: Services
 ) -> None:
     """`◀ Prev` / `Next ▶`: ack, then replace the message in place with the page it names."""
     started = time.perf_counter()
     await ack()
-    services: Services = context["services"]
     # Slack sends objects here; a payload that does not must still get an answer, not a crash.
     user_id = _str(_dict(body.get("user")).get("id"))
     channel_id = _str(_dict(body.get("channel")).get("id")) or _str(

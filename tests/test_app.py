@@ -364,6 +364,6 @@ async def test_listener_can_be_called_directly(make_harness: HarnessFactory) -> 
         acked.append(args or kwargs)
 
     await listeners.recordings_command(
-        ack, {"text": "help", "user_id": USER, "channel_id": CHANNEL}, {"services": h.services}
+        ack, {"text": "help", "user_id": USER, "channel_id": CHANNEL}, services=h.services
     )
     assert acked and acked[0][0]["blocks"][0]["type"] == "header"

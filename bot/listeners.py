@@ -211,7 +211,16 @@ async def answer(
     except PlivoError as exc:
         outcome = f"plivo_{type(exc).__name__}"
         detail = mask_phone_numbers(str(exc))
-        log.warning(fields(event=event, user=user_id, plivo_error=detail, status=exc.status))
+        # Plivo's api_id is what its support asks for when a request went wrong.
+        log.warning(
+            fields(
+                event=event,
+                user=user_id,
+                plivo_error=detail,
+                status=exc.status,
+                api_id=exc.api_id,
+            )
+        )
         message = _not_replacing(blocks.render_plivo_error(text, exc))
     except Exception:
         outcome = "internal_error"

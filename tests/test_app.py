@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from typing import Any
 
 import httpx
@@ -276,6 +277,18 @@ async def test_plivo_errors_reach_the_user(
     assert text.startswith(":warning:") and "/recordings conference=sales yesterday" in text
     assert words.lower() in text.lower()
     assert message["response_type"] == "ephemeral"
+
+
+async def test_plivo_errors_are_logged_with_their_api_id(
+    make_harness: HarnessFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    h: Harness = await make_harness(
+        plivo=failing_plivo(400, {"api_id": "e3f1-77", "error": "conference_name is invalid"})
+    )
+    with caplog.at_level(logging.WARNING, logger="bot.listeners"):
+        await h.command("conference=sales yesterday")
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.listeners"]
+    assert any("api_id=e3f1-77" in line and "status=400" in line for line in lines), lines
 
 
 async def test_plivo_error_after_a_click_keeps_the_page(make_harness: HarnessFactory) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 
-from bot.logs import Redactor, fields, mask_phone_numbers
+import pytest
+
+from bot.logs import Redactor, fields, mask_phone_numbers, setup_logging
 
 
 def _capture(redactor: Redactor) -> tuple[logging.Logger, io.StringIO]:
@@ -51,3 +54,28 @@ def test_phone_numbers_keep_only_last_four_digits() -> None:
 
 def test_fields_quotes_values_with_spaces() -> None:
     assert fields(a=1, b="x y", c=None, d='q"') == 'a=1 b="x y" d="q\\""'
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    names = ("", "bot.bolt", "bot.listeners", "slack_bolt", "httpx")
+    saved = {
+        name: (logging.getLogger(name).level, list(logging.getLogger(name).handlers))
+        for name in names
+    }
+    yield
+    for name, (level, handlers) in saved.items():
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.handlers = handlers
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_setup_logging_keeps_the_bot_at_its_level_and_quiets_the_libraries() -> None:
+    setup_logging("INFO")
+    assert logging.getLogger("bot.listeners").isEnabledFor(logging.INFO)
+    for name in ("bot.bolt", "slack_bolt", "httpx"):
+        logger = logging.getLogger(name)
+        assert not logger.isEnabledFor(logging.INFO) and logger.isEnabledFor(logging.WARNING)
+    # Bolt decides whether to build its debug messages from the logger's own level.
+    assert logging.getLogger("bot.bolt").level > logging.DEBUG

@@ -103,7 +103,7 @@ class Word:
 
 
 @dataclass(frozen=True, slots=True)
-class Window:
+class TimeRange:
     """The range a command asks for, in UTC."""
 
     start: datetime
@@ -693,7 +693,7 @@ def _resolved(span: Span | None, clause: _Clause) -> Span:
     return span
 
 
-def resolve(words: list[Word], now: datetime, zone: ZoneInfo, *, has_id: bool) -> Window:
+def resolve(words: list[Word], now: datetime, zone: ZoneInfo, *, has_id: bool) -> TimeRange:
     """The range the time words ask for; no words means the last 7 (or, with an id, 90) days."""
     ctx = Context(now, zone)
     words = _normalise(words)
@@ -712,7 +712,7 @@ def resolve(words: list[Word], now: datetime, zone: ZoneInfo, *, has_id: bool) -
         ) from None
 
 
-def _resolve(clauses: list[_Clause], ctx: Context, phrase_text: str) -> Window:
+def _resolve(clauses: list[_Clause], ctx: Context, phrase_text: str) -> TimeRange:
     if len(clauses) > 2:
         raise ParseError(
             f"{code(phrase_text)} has more than one time range; give one, e.g. "
@@ -776,7 +776,7 @@ def _finish(
     ctx: Context,
     phrase: str,
     to_now: bool = False,
-) -> Window:
+) -> TimeRange:
     """Clamp an end later than now to now (inclusive), then check what is left."""
     end_op: EndOp = "lt"
     end_is_now = False
@@ -801,4 +801,4 @@ def _finish(
             "e.g. `last 90 days` or `2025`.",
             phrase,
         )
-    return Window(start, end, start_op, end_op, end_is_now)
+    return TimeRange(start, end, start_op, end_op, end_is_now)

@@ -34,7 +34,7 @@ MIX = [
     "on march 8",
     "dec 25 5pm",
     "before 2026-03-01 11:47 tz=UTC",
-    "since=2026-03-10T07:00:00Z before=2026-03-11T22:30:00.000001Z",
+    "since=2026-03-10T07:00:00Z until=2026-03-11T22:30:00Z",
     'conference="sales team" share',
     "30m",
     "2h",

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.plivo.windows import format_time
 from bot.query import ParseError, Query, is_help, parse
 
 
@@ -238,7 +239,7 @@ TIMES: list[tuple[At, str, str]] = [
     (LA, "since=monday until=monday", "[2026-03-09 07:00:00, 2026-03-10 07:00:00)"),
     (
         LA,
-        "since=2026-03-10T07:00:00Z before=2026-03-11T22:30:00.000001Z",
+        "since=2026-03-10T07:00:00Z until=2026-03-11T22:30:00Z",
         f"[2026-03-10 07:00:00, {NOW_LA}]",
     ),
     (
@@ -246,6 +247,16 @@ TIMES: list[tuple[At, str, str]] = [
         "since=2026-03-10T07:00:00Z before=2026-03-10T08:00:00.5Z",
         "[2026-03-10 07:00:00, 2026-03-10 08:00:00.500000)",
     ),
+    # `until` an instant includes it (like `since`); `before` and `to` stop short of it.
+    (
+        LA,
+        "since=2026-03-10T07:00:00Z until=2026-03-10T08:00:00.5Z",
+        "[2026-03-10 07:00:00, 2026-03-10 08:00:00.500000]",
+    ),
+    (LA, "since 9am until 3pm", "[2026-03-11 16:00:00, 2026-03-11 22:00:00]"),
+    (LA, "until 3pm", "[2026-03-04 23:00:00, 2026-03-11 22:00:00]"),
+    (LA, "from 9am to 3pm", "[2026-03-11 16:00:00, 2026-03-11 22:00:00)"),
+    (LA, "since 9am before 3pm", "[2026-03-11 16:00:00, 2026-03-11 22:00:00)"),
     # An upper bound later than now is clamped to now.
     (LA, "between monday and friday", f"[2026-03-09 07:00:00, {NOW_LA}]"),
     (LA, "until tomorrow", f"[2026-03-06 08:00:00, {NOW_LA}]"),
@@ -342,7 +353,7 @@ def test_time_phrase(where: At, text: str, expected: str) -> None:
     q = parse(text, where.now, where.tz)
     assert interval(q) == expected
     assert q.filters == {}
-    assert q.end_is_now == expected.endswith("]")
+    assert q.end_is_now == expected.endswith(f"{format_time(where.now)}]")
 
 
 # --- filters ------------------------------------------------------------------------------

@@ -106,26 +106,24 @@ def test_summary(text: str, summary: str) -> None:
     [
         (
             "conference=sales since yesterday",
-            "conference=sales since=2026-03-10T07:00:00Z before=2026-03-11T22:30:00.000001Z",
+            "conference=sales since=2026-03-10T07:00:00Z until=2026-03-11T22:30:00Z",
         ),
         ("yesterday", "since=2026-03-10T07:00:00Z before=2026-03-11T07:00:00Z"),
-        ("after 9am", "after=2026-03-11T16:00:00Z before=2026-03-11T22:30:00.000001Z"),
+        ("after 9am", "after=2026-03-11T16:00:00Z until=2026-03-11T22:30:00Z"),
         (
             'conference="sales team" limit=5 page=2 share',
-            'conference="sales team" since=2026-03-04T23:30:00Z '
-            "before=2026-03-11T22:30:00.000001Z limit=5",
+            'conference="sales team" since=2026-03-04T23:30:00Z until=2026-03-11T22:30:00Z limit=5',
         ),
         (
             "caller=4155550100 callee=sip:bob@example.com room=x mpc_name=y "
             f"call_id={ID} sub=SA1234567890ABCDEFGH",
             f"from=+14155550100 to=sip:bob@example.com conference=x mpc=y call={ID} "
             "sub=SA1234567890ABCDEFGH since=2025-12-11T23:30:00Z "
-            "before=2026-03-11T22:30:00.000001Z",
+            "until=2026-03-11T22:30:00Z",
         ),
         (
             "conference=&lt;vip&gt;&amp;co today",
-            "conference=&lt;vip&gt;&co since=2026-03-11T07:00:00Z "
-            "before=2026-03-11T22:30:00.000001Z",
+            "conference=&lt;vip&gt;&co since=2026-03-11T07:00:00Z until=2026-03-11T22:30:00Z",
         ),
     ],
 )

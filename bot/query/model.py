@@ -172,10 +172,9 @@ class Query(BaseModel):
     def command(self, *, default_page_size: int = 10) -> str:
         """A command with absolute UTC times that finds the same recordings wherever pasted.
 
-        The start is `since=` (`after=` for an exclusive start). Plivo stores times to the
-        microsecond, so an inclusive end E (the pinned "now") is written as the exclusive
-        `before=E+1µs`, which selects exactly the same recordings. `limit=` appears when the
-        page size differs from `default_page_size`; paging and `share` are not part of it.
+        The start is `since=` (`after=` for an exclusive start), the end `until=` (inclusive,
+        as the pinned "now" is) or `before=`. `limit=` appears when the page size differs from
+        `default_page_size`; paging and `share` are not part of it.
         """
         parts = [
             f"{_COMMAND_KEYS[name]}={_quote(self.filters[name])}"
@@ -183,8 +182,7 @@ class Query(BaseModel):
             if name in self.filters
         ]
         parts.append(("after=" if self.start_op == "gt" else "since=") + _iso(self.start))
-        end = self.end + ONE_US if self.end_op == "lte" else self.end
-        parts.append("before=" + _iso(end))
+        parts.append(("until=" if self.end_op == "lte" else "before=") + _iso(self.end))
         if self.page_size != default_page_size:
             parts.append(f"limit={self.page_size}")
         return " ".join(parts)

@@ -730,10 +730,10 @@ def _resolve(clauses: list[_Clause], ctx: Context, phrase_text: str) -> TimeRang
             return _finish(start, start_op, ctx.now, ctx, phrase_text, to_now=True)
         if first.op in ("before", "until"):
             span = _resolved(latest(_read(first, ctx), ctx), first)
-            end = span.start if first.op == "before" else span.end
+            end, end_op = _upper(first.op, span)
             start = ctx.wall(end.astimezone(ctx.zone).replace(tzinfo=None) - timedelta(days=7))
             to_now = span.to_now and first.op == "until"
-            return _finish(start, "gte", end, ctx, phrase_text, to_now)
+            return _finish(start, "gte", end, ctx, phrase_text, to_now, end_op)
         raise _two_sided_error(first, phrase_text)
     second = clauses[1]
     lower_ops = (None, "on", "since", "after", "between")
@@ -748,15 +748,24 @@ def _resolve(clauses: list[_Clause], ctx: Context, phrase_text: str) -> TimeRang
     low_span = _resolved(latest(_read(low, ctx), ctx), low)
     start, start_op = _lower(low.op, low_span)
     high_span = _resolved(first_from(_read(high, ctx), ctx, start), high)
-    end = high_span.start if high.op == "before" else high_span.end
+    end, end_op = _upper(high.op, high_span)
     to_now = high_span.to_now and high.op != "before"
-    return _finish(start, start_op, end, ctx, phrase_text, to_now)
+    return _finish(start, start_op, end, ctx, phrase_text, to_now, end_op)
 
 
 def _lower(op: str | None, span: Span) -> tuple[datetime, StartOp]:
     if op == "after":
         return (span.start, "gt") if span.instant else (span.end, "gte")
     return span.start, "gte"
+
+
+def _upper(op: str | None, span: Span) -> tuple[datetime, EndOp]:
+    # `until` an instant includes it, as `since` does; `before` and `to` stop short of it.
+    if op == "before":
+        return span.start, "lt"
+    if op == "until" and span.instant:
+        return span.end, "lte"
+    return span.end, "lt"
 
 
 def _two_sided_error(clause: _Clause, phrase_text: str) -> ParseError:
@@ -776,11 +785,14 @@ def _finish(
     ctx: Context,
     phrase: str,
     to_now: bool = False,
+    end_op: EndOp = "lt",
 ) -> TimeRange:
-    """Clamp an end later than now to now (inclusive), then check what is left."""
-    end_op: EndOp = "lt"
+    """Clamp an end later than now to now (inclusive), then check what is left.
+
+    An inclusive end at now itself is now too, so a pasted "Same search" reads back alike.
+    """
     end_is_now = False
-    if to_now or end > ctx.now:
+    if to_now or end > ctx.now or (end == ctx.now and end_op == "lte"):
         end, end_op, end_is_now = ctx.now, "lte", True
     if start >= ctx.now:
         raise ParseError(

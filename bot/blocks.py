@@ -246,7 +246,8 @@ HELP_KEYS = (
 )
 
 HELP_TIMES = (
-    "*Time ranges* (default: the last 7 days; 90 days when you give an id; up to 366 days)\n"
+    "*Time ranges* pick recordings by when they ended (each line shows when one started). "
+    "Default: the last 7 days; 90 days when you give an id; up to 366 days.\n"
     "• `today`, `yesterday`, `this week`, `last week`, `this month`, `last month`, `2025`\n"
     "• `last 2 hours`, `past 3 days`, `30m`, `2h`, `3d`, `2w`, `3 days ago`\n"
     "• `since monday`, `after 9am`, `before march 1`, `until friday`, `on march 8`\n"

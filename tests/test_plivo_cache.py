@@ -10,6 +10,7 @@ import pytest
 
 from bot.plivo import PlivoClient, PlivoUnavailable
 from bot.plivo.cache import PageCache
+from bot.plivo.windows import format_time
 from bot.sample_api import SampleApi
 from tests.conftest import mock_plivo
 
@@ -122,8 +123,8 @@ def test_the_cache_is_bounded() -> None:
     cache = PageCache(clock=clock, max_entries=3)
     keys = []
     for day in range(5):
-        params = {"add_time__lt": f"2026-03-0{day + 1} 00:00:00", "limit": "5"}
-        key = cache.key(params)
+        end = datetime(2026, 3, day + 1, tzinfo=UTC)
+        key = cache.key({"add_time__lt": format_time(end), "limit": "5"}, end)
         assert key is not None
         keys.append(key)
         cache.put(key, object())  # type: ignore[arg-type]

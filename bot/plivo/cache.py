@@ -11,13 +11,11 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
 from .models import RecordingList
 
 Key = tuple[tuple[str, str], ...]
-
-UPPER_BOUNDS = ("add_time__lt", "add_time__lte")
 
 
 class PageCache:
@@ -35,18 +33,10 @@ class PageCache:
         self._clock = clock
         self._pages: OrderedDict[Key, tuple[float, RecordingList]] = OrderedDict()
 
-    def key(self, params: Mapping[str, str]) -> Key | None:
-        """The cache key for these request parameters, or None when the window is still open."""
-        bound = next((params[name] for name in UPPER_BOUNDS if name in params), None)
-        if bound is None:
-            return None
-        try:
-            end = datetime.fromisoformat(bound).replace(tzinfo=UTC)
-        except ValueError:
-            return None
-        if not self.settled(end):
-            return None
-        return tuple(sorted(params.items()))
+    def key(self, params: Mapping[str, str], end: datetime) -> Key | None:
+        """The cache key for a request of the window ending at `end` (aware), or None while that
+        window is still open."""
+        return tuple(sorted(params.items())) if self.settled(end) else None
 
     def settled(self, end: datetime) -> bool:
         """Whether a window ending at `end` (aware) closed long enough ago to be cached."""

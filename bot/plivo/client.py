@@ -195,8 +195,8 @@ class PlivoClient:
         """
         tally = _Tally()
 
-        async def fetch(all_params: list[dict[str, str]]) -> list[RecordingList]:
-            return await self._gather([self._request(params, tally) for params in all_params])
+        async def fetch(requests: list[tuple[dict[str, str], datetime]]) -> list[RecordingList]:
+            return await self._gather([self._request(p, tally, end) for p, end in requests])
 
         return await self._range(
             filters, start, end, start_op, end_op, limit, offset, counts, fetch, tally
@@ -220,10 +220,10 @@ class PlivoClient:
         if cache is None or not cache.settled(end):
             return None  # the newest window reaches too close to now to be cached
 
-        async def fetch(all_params: list[dict[str, str]]) -> list[RecordingList]:
+        async def fetch(requests: list[tuple[dict[str, str], datetime]]) -> list[RecordingList]:
             pages = []
-            for params in all_params:
-                key = cache.key(params)
+            for params, window_end in requests:
+                key = cache.key(params, window_end)
                 page = cache.get(key) if key is not None else None
                 if page is None:
                     raise _NotCached
@@ -247,10 +247,11 @@ class PlivoClient:
         limit: int,
         offset: int,
         counts: tuple[int, ...] | None,
-        fetch: Callable[[list[dict[str, str]]], Awaitable[list[RecordingList]]],
+        fetch: Callable[[list[tuple[dict[str, str], datetime]]], Awaitable[list[RecordingList]]],
         tally: _Tally,
     ) -> RangePage:
-        """The page, from whatever `fetch` gives for a list of requests; `tally` counts them."""
+        """The page, from whatever `fetch` gives for a list of requests (each its parameters and
+        its window's end); `tally` counts them."""
         _check_filters(filters, FILTERS - TIME_FILTERS)
         _check_paging(limit, offset)
         windows = split_range(start, end, start_op, end_op)
@@ -259,7 +260,9 @@ class PlivoClient:
             counts = None
 
         async def fetch_many(jobs: Sequence[Job]) -> list[RecordingList]:
-            return await fetch([_params(filters, windows[w], n, o) for w, o, n in jobs])
+            return await fetch(
+                [(_params(filters, windows[w], n, o), windows[w].end) for w, o, n in jobs]
+            )
 
         pager = RangePager(fetch_many, len(windows), offset, limit)
         if counts is not None:
@@ -293,11 +296,14 @@ class PlivoClient:
             raise _first_leaf(failures) from None
         return [task.result() for task in tasks]
 
-    async def _request(self, params: dict[str, str], tally: _Tally) -> RecordingList:
-        """The page for these parameters: from the cache, from an identical request already in
-        flight, or from Plivo; raises a PlivoError."""
-        key = self._cache.key(params) if self._cache is not None else None
-        if key is not None and (cached := self._cache.get(key)) is not None:  # type: ignore[union-attr]
+    async def _request(
+        self, params: dict[str, str], tally: _Tally, end: datetime | None = None
+    ) -> RecordingList:
+        """The page for these parameters: from the cache (for a window ending at `end`), from an
+        identical request already in flight, or from Plivo; raises a PlivoError."""
+        cache = self._cache
+        key = cache.key(params, end) if cache is not None and end is not None else None
+        if key is not None and (cached := cache.get(key)) is not None:  # type: ignore[union-attr]
             return cached
         flight_key = key or tuple(sorted(params.items()))
         flight = self._flights.get(flight_key)

@@ -35,16 +35,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.mode == "serve":
         setup_logging(settings.log_level, settings.secrets)
-        from bot.serve import run_server
+        from bot.run.serve import run_server
 
         return run_server(settings, host=args.host, port=args.port or settings.port)
     if args.mode == "socket":
         setup_logging(settings.log_level, settings.secrets)
-        from bot.socket_mode import run_socket_mode
+        from bot.run.socket_mode import run_socket_mode
 
         return asyncio.run(run_socket_mode(settings))
     setup_logging("WARNING", settings.secrets)
-    from bot.console import run_console
+    from bot.run.console import run_console
 
     return run_console(settings, tz=args.tz, user_id=args.user, channel_id=args.channel)
 

@@ -20,13 +20,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import build_app
 from bot.config import Settings
 from bot.plivo import PlivoClient
 from bot.query import warm_up
-from bot.replies import Replier, ResponseUrlReplier
 from bot.services import Services
-from bot.timezones import UserTimezones
+from bot.slack.app import build_app
+from bot.slack.replies import Replier, ResponseUrlReplier
+from bot.slack.timezones import UserTimezones
 
 log = logging.getLogger("bot.runtime")
 

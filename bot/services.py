@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.config import Settings
 from bot.plivo import PlivoClient
-from bot.replies import Replier
-from bot.timezones import UserTimezones
+from bot.slack.replies import Replier
+from bot.slack.timezones import UserTimezones
 
 log = logging.getLogger("bot.services")
 

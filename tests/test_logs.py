@@ -58,7 +58,7 @@ def test_fields_quotes_values_with_spaces() -> None:
 
 @pytest.fixture
 def restored_logging() -> Iterator[None]:
-    names = ("", "bot.bolt", "bot.listeners", "slack_bolt", "httpx")
+    names = ("", "bot.bolt", "bot.slack.listeners", "slack_bolt", "httpx")
     saved = {
         name: (logging.getLogger(name).level, list(logging.getLogger(name).handlers))
         for name in names
@@ -73,7 +73,7 @@ def restored_logging() -> Iterator[None]:
 @pytest.mark.usefixtures("restored_logging")
 def test_setup_logging_keeps_the_bot_at_its_level_and_quiets_the_libraries() -> None:
     setup_logging("INFO")
-    assert logging.getLogger("bot.listeners").isEnabledFor(logging.INFO)
+    assert logging.getLogger("bot.slack.listeners").isEnabledFor(logging.INFO)
     for name in ("bot.bolt", "slack_bolt", "httpx"):
         logger = logging.getLogger(name)
         assert not logger.isEnabledFor(logging.INFO) and logger.isEnabledFor(logging.WARNING)

@@ -1,8 +1,8 @@
 """manifest.yml: valid against Slack's official manifest schema, and wired the way the bot serves.
 
-The schema is Slack's own (slackapi/manifest-schema, draft-07), kept in the shared reference folder
-next to the project. A missing schema fails these tests rather than skipping them, so the validation
-cannot silently stop happening.
+The schema is Slack's own (slackapi/manifest-schema, draft-07), copied into
+`tests/fixtures/slack-manifest-schema/` (see the README there). A missing schema fails these tests
+rather than skipping them, so the validation cannot silently stop happening.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "manifest.yml"
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference" / "slack-manifest-schema"
+SCHEMA_DIR = Path(__file__).resolve().parent / "fixtures" / "slack-manifest-schema"
 
 SCOPES = {"commands", "chat:write", "users:read"}
 
@@ -49,7 +49,7 @@ def _load_manifest() -> dict[str, Any]:
 def _schema_for(manifest: dict[str, Any]) -> dict[str, Any]:
     assert SCHEMA_DIR.is_dir(), (
         f"Slack's manifest schema is missing: expected {SCHEMA_DIR} "
-        "(shared/reference/slack-manifest-schema beside the project)"
+        "(tests/fixtures/slack-manifest-schema, copied from slackapi/manifest-schema)"
     )
     major = manifest["_metadata"]["major_version"]
     candidates = sorted(SCHEMA_DIR.glob(f"manifest.schema.{major}.*.json"))

@@ -23,7 +23,8 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from bot import USER_AGENT
-from bot.http import is_timeout, pooled_transport
+from bot.plivo.transport import is_timeout, pooled_transport
+from bot.wire import MAX_LIMIT
 
 from .cache import Key, PageCache
 from .errors import (
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SAMPLE_BASE_URL = "http://sample-api.invalid"
-MAX_LIMIT = 20
 
 TIME_FILTERS = frozenset({"add_time__gt", "add_time__gte", "add_time__lt", "add_time__lte"})
 FILTERS = TIME_FILTERS | {

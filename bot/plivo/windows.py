@@ -9,42 +9,23 @@ window whose cumulative count exceeds `o`. Inner boundaries are half-open (`gte`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Literal
+from datetime import datetime, timedelta
+
+from bot.wire import MAX_RANGE, MAX_WINDOW, EndOp, StartOp, Window, format_time
 
 from .errors import RangeTooLong
 
-MAX_WINDOW = timedelta(days=30)
-"""Widest `add_time` range Plivo answers (exactly 30 days is allowed)."""
-MAX_RANGE = timedelta(days=366)
-"""Widest range the client pages through; wider raises `RangeTooLong` before any request."""
-
-StartOp = Literal["gte", "gt"]
-EndOp = Literal["lt", "lte"]
-
-
-def format_time(moment: datetime) -> str:
-    """Render an aware datetime as Plivo's filter format, in UTC, to the microsecond."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{moment!r} is naive; pass an aware datetime")
-    # isoformat gives exactly "YYYY-MM-DD HH:MM:SS[.ffffff]", a little faster than strftime.
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """One request-sized slice of the range, with the comparison to use at each end."""
-
-    start: datetime
-    end: datetime
-    start_op: StartOp
-    end_op: EndOp
-
-    def params(self) -> dict[str, str]:
-        return {
-            f"add_time__{self.start_op}": format_time(self.start),
-            f"add_time__{self.end_op}": format_time(self.end),
-        }
+__all__ = [
+    "MAX_RANGE",
+    "MAX_WINDOW",
+    "EndOp",
+    "Slice",
+    "StartOp",
+    "Window",
+    "format_time",
+    "plan_page",
+    "split_range",
+]
 
 
 def split_range(

@@ -15,8 +15,8 @@ from typing import Literal
 
 import phonenumbers
 
-from bot.plivo.client import MAX_LIMIT
 from bot.query.errors import ParseError, close_match, code, did_you_mean
+from bot.wire import MAX_LIMIT
 
 Kind = Literal["filter", "limit", "page", "offset", "tz", "time"]
 Value = Literal["phone", "text", "id", "subaccount", "number", "zone", "phrase"]

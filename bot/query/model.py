@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.plivo.windows import EndOp, StartOp, Window, format_time
 from bot.query import filters as f
 from bot.query.errors import ParseError, escape
 from bot.query.times import ONE_US, bounds_ok
 from bot.query.tokens import QUOTE_FAMILIES
+from bot.wire import EndOp, StartOp, Window, format_time
 
 VERSION = "1"
 MAX_ENCODED = 2000

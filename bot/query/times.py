@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.plivo.windows import MAX_RANGE, EndOp, StartOp
 from bot.query import natural
 from bot.query.errors import ParseError, close_match, code, did_you_mean
 from bot.query.filters import KEYS
+from bot.wire import MAX_RANGE, EndOp, StartOp
 
 ONE_US = timedelta(microseconds=1)
 DEFAULT_DAYS = 7

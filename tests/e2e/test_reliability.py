@@ -36,8 +36,8 @@ from bot.sample_api import SampleApi
 from tests.conftest import action_body, command_body
 from tests.fakes.faulty_plivo import Fault, FaultyPlivo
 from tests.fakes.servers import READY_LINE, BotProcess
-from tests.test_app import assert_valid, buttons, shown_ids
-from tests.test_server import FlakySlack, control_characters
+from tests.run.test_server import FlakySlack, control_characters
+from tests.slack.test_app import assert_valid, buttons, shown_ids
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

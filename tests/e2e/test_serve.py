@@ -19,7 +19,7 @@ from bot.sample_api import SampleApi
 from tests.conftest import action_body, command_body
 from tests.fakes.servers import AsgiServer, BotProcess
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
-from tests.test_app import assert_valid, buttons, shown_ids
+from tests.slack.test_app import assert_valid, buttons, shown_ids
 
 SECRET = "e2e-signing-secret-7c1d"
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -17,7 +17,7 @@ from bot.sample_api import SampleApi
 from tests.conftest import command_body
 from tests.fakes.servers import AsgiServer, BotProcess
 from tests.fakes.slack import APP_TOKEN, BOT_TOKEN, FakeSlack
-from tests.test_app import assert_valid, buttons, shown_ids
+from tests.slack.test_app import assert_valid, buttons, shown_ids
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -7,7 +7,7 @@ import signal
 import uvicorn
 
 from bot.config import Settings
-from bot.server import SlackAsgiApp
+from bot.run.server import SlackAsgiApp
 
 
 def run_server(settings: Settings, *, host: str, port: int) -> int:

@@ -1,4 +1,4 @@
-"""The ASGI app (`bot.server.SlackAsgiApp`) in-process against abuse, with hypothesis, plus the
+"""The ASGI app (`bot.run.server.SlackAsgiApp`) in-process against abuse, with hypothesis, plus the
 faults easier to stage in-process: a slow Slack, a `response_url` that times out, and a shutdown
 whose grace runs out. Slack is faked on 127.0.0.1; Plivo is the sample data (or a faulty Plivo).
 
@@ -29,14 +29,14 @@ from hypothesis import strategies as st
 from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN, Settings
 from bot.logs import Redactor
 from bot.plivo import PlivoClient
-from bot.replies import ResponseUrlReplier
+from bot.run.server import MAX_BODY_BYTES, SlackAsgiApp
 from bot.runtime import Runtime
 from bot.sample_api import SampleApi
-from bot.server import MAX_BODY_BYTES, SlackAsgiApp
+from bot.slack.replies import ResponseUrlReplier
 from tests.conftest import NOW, USER, action_body, command_body
 from tests.fakes.faulty_plivo import FaultyPlivo
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
-from tests.test_app import assert_valid
+from tests.slack.test_app import assert_valid
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

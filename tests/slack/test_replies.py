@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.replies import ResponseUrlReplier
+from bot.slack.replies import ResponseUrlReplier
 from tests.fakes.slack import FakeSlack
 
 

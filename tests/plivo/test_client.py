@@ -33,7 +33,7 @@ from bot.plivo import (
 from bot.sample_api import SampleApi
 from tests.fakes.servers import AsgiServer
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "plivo-fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plivo-fixtures"
 NOW = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
 IST = timezone(timedelta(hours=5, minutes=30))
 LIST_FIXTURES = [

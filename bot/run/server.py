@@ -19,12 +19,12 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot import blocks
 from bot.config import Settings
-from bot.listeners import printable
 from bot.runtime import Runtime
+from bot.slack import blocks
+from bot.slack.listeners import printable
 
-log = logging.getLogger("bot.server")
+log = logging.getLogger("bot.run.server")
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]

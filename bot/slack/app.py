@@ -10,9 +10,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import listeners
-from bot.blocks import ACTION_NEXT, ACTION_OPEN, ACTION_PREV, COMMAND
 from bot.services import Services
+from bot.slack import listeners
+from bot.slack.blocks import ACTION_NEXT, ACTION_OPEN, ACTION_PREV, COMMAND
 
 
 class _TokenNotice(logging.Filter):

@@ -19,7 +19,7 @@ import orjson
 
 from bot import USER_AGENT
 
-log = logging.getLogger("bot.replies")
+log = logging.getLogger("bot.slack.replies")
 
 Message = dict[str, Any]
 _HEADERS = {

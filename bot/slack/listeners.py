@@ -1,6 +1,6 @@
 """The Bolt listeners: `/recordings`, the Prev/Next buttons and the link buttons.
 
-Plain functions, registered by `bot.app.register`, so tests can call them directly; their
+Plain functions, registered by `bot.slack.app.register`, so tests can call them directly; their
 collaborators arrive as the keyword `services`, bound once at registration. A command is
 acknowledged at once (help, refusals, parse errors and pages already in the page cache ride in the
 ack itself); the Plivo call and the answer happen in a tracked background task that posts to the
@@ -16,13 +16,13 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot import blocks
 from bot.logs import fields, mask_phone_numbers
 from bot.plivo import PlivoError, RangePage
 from bot.query import ParseError, Query, is_help, parse
 from bot.services import Services
+from bot.slack import blocks
 
-log = logging.getLogger("bot.listeners")
+log = logging.getLogger("bot.slack.listeners")
 
 Ack = Callable[..., Awaitable[Any]]
 

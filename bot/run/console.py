@@ -26,10 +26,10 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.blocks import ACTION_NEXT, ACTION_PREV, COMMAND
 from bot.config import Settings
 from bot.runtime import Runtime
-from bot.timezones import UserTimezones
+from bot.slack.blocks import ACTION_NEXT, ACTION_PREV, COMMAND
+from bot.slack.timezones import UserTimezones
 
 Message = dict[str, Any]
 

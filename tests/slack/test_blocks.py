@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import blocks
 from bot.plivo import RangePage, Recording
 from bot.query import parse
-from tests.test_app import assert_valid, buttons
+from bot.slack import blocks
+from tests.slack.test_app import assert_valid, buttons
 
 NOW = datetime(2026, 3, 11, 22, 30, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-log = logging.getLogger("bot.timezones")
+log = logging.getLogger("bot.slack.timezones")
 
 HIT_TTL_S = 3600.0
 MISS_TTL_S = 60.0

@@ -22,7 +22,7 @@ import pytest
 from bot.query import parse
 from bot.sample_api import SampleApi
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 11, 22, 30, tzinfo=UTC)
 TZ = "America/Los_Angeles"
 SAMPLE_ENV = {"PLIVO_SAMPLE_DATA": "true", "PLIVO_SAMPLE_NOW": NOW.isoformat()}

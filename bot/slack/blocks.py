@@ -8,11 +8,13 @@ button value), and quotes what the user typed when something went wrong.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.plivo import PlivoError, RangePage, Recording
 from bot.query import Query
 from bot.query.errors import escape
+
+if TYPE_CHECKING:  # only for annotations: the renderer must not load the Plivo client's HTTP stack
+    from bot.plivo import PlivoError, RangePage, Recording
 
 Message = dict[str, Any]
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.timezones import UserTimezones
+from bot.slack.timezones import UserTimezones
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
 
 

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot import blocks, listeners
 from bot.plivo import PlivoClient
 from bot.plivo.cache import PageCache
 from bot.query import Query, parse
 from bot.sample_api import SampleApi
+from bot.slack import blocks, listeners
 from tests.conftest import CHANNEL, NOW, USER, Harness, HarnessFactory, mock_plivo
 
 TZ = "America/Los_Angeles"
@@ -285,9 +285,9 @@ async def test_plivo_errors_are_logged_with_their_api_id(
     h: Harness = await make_harness(
         plivo=failing_plivo(400, {"api_id": "e3f1-77", "error": "conference_name is invalid"})
     )
-    with caplog.at_level(logging.WARNING, logger="bot.listeners"):
+    with caplog.at_level(logging.WARNING, logger="bot.slack.listeners"):
         await h.command("conference=sales yesterday")
-    lines = [r.getMessage() for r in caplog.records if r.name == "bot.listeners"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.slack.listeners"]
     assert any("api_id=e3f1-77" in line and "status=400" in line for line in lines), lines
 
 

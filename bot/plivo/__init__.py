@@ -14,7 +14,7 @@ from .errors import (
     PlivoUnavailable,
     RangeTooLong,
 )
-from .limiter import RateLimiter
+from .limiter import Priority, RateLimiter
 from .models import PageMeta, RangePage, Recording, RecordingList
 from .windows import MAX_RANGE, MAX_WINDOW, format_time
 
@@ -33,6 +33,7 @@ __all__ = [
     "PlivoRateLimited",
     "PlivoTimeout",
     "PlivoUnavailable",
+    "Priority",
     "RangePage",
     "RangeTooLong",
     "RateLimiter",

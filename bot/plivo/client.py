@@ -33,7 +33,7 @@ from .errors import (
     PlivoTimeout,
     PlivoUnavailable,
 )
-from .limiter import RateLimiter
+from .limiter import Priority, RateLimiter
 from .models import RangePage, RecordingList
 from .paging import Job, RangePager
 from .responses import error_for, parse_page, retry_after
@@ -70,10 +70,14 @@ class _NotCached(Exception):
 
 
 class _Tally:
-    __slots__ = ("requests",)
+    """One call's requests: how many it made, and whose they are (for the limiter's queue)."""
 
-    def __init__(self) -> None:
+    __slots__ = ("priority", "requests", "who")
+
+    def __init__(self, who: str = "", priority: Priority = Priority.INTERACTIVE) -> None:
         self.requests = 0
+        self.who = who
+        self.priority = priority
 
 
 class PlivoClient:
@@ -167,13 +171,19 @@ class PlivoClient:
         await self.aclose()
 
     async def list_recordings(
-        self, filters: Mapping[str, str], *, limit: int = 20, offset: int = 0
+        self,
+        filters: Mapping[str, str],
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        who: str = "",
+        priority: Priority = Priority.INTERACTIVE,
     ) -> RecordingList:
         """One page of List Recordings with Plivo's own filters (one API call, plus retries)."""
         _check_filters(filters, FILTERS)
         _check_paging(limit, offset)
         params = {**filters, "limit": str(limit), "offset": str(offset)}
-        return await self._request(params, _Tally())
+        return await self._request(params, _Tally(who, priority))
 
     async def list_range(
         self,
@@ -186,14 +196,17 @@ class PlivoClient:
         limit: int = 20,
         offset: int = 0,
         counts: tuple[int, ...] | None = None,
+        who: str = "",
+        priority: Priority = Priority.INTERACTIVE,
     ) -> RangePage:
         """The page at `offset` of every recording added in the range, newest first.
 
         `filters` are Plivo's filters other than add_time/limit/offset. A range over 30 days is
         asked of Plivo in 30-day windows; pass the returned `counts` back for later pages of the
-        same query so they need only the one or two requests holding the page.
+        same query so they need only the one or two requests holding the page. `who` (a Slack
+        user id) and `priority` place its requests in the limiter's queue.
         """
-        tally = _Tally()
+        tally = _Tally(who, priority)
 
         async def fetch(requests: list[tuple[dict[str, str], datetime]]) -> list[RecordingList]:
             return await self._gather([self._request(p, tally, end) for p, end in requests])
@@ -334,7 +347,7 @@ class PlivoClient:
             try:
                 async with self._in_flight:
                     # Admitted last, so the limiter counts real starts, not places in the queue.
-                    await self._limiter.acquire()
+                    await self._limiter.acquire(who=tally.who, priority=tally.priority)
                     # httpx's timeout bounds each read, so a server dripping a byte a second would
                     # never time out; this bounds the whole attempt.
                     async with asyncio.timeout(self._timeout_s):

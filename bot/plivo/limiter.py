@@ -18,12 +18,22 @@ requests wait at 54 a second, well below the limit: every start had to keep its 
 from __future__ import annotations
 
 import asyncio
+import enum
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
+
+
+class Priority(enum.IntEnum):
+    """Whose request goes first when the account's budget is the bottleneck: a person waiting on an
+    answer (INTERACTIVE) before work nobody watches live (BACKGROUND: exports, the watch poll)."""
+
+    INTERACTIVE = 0
+    BACKGROUND = 1
+
 
 # A microsecond of slack, so float rounding can never ask for an endless tiny wait.
 _SLACK_S = 1e-6
@@ -78,8 +88,12 @@ class RateLimiter:
         starts.append(now)
         return 0.0
 
-    async def acquire(self) -> None:
-        """Wait until a request may start, then count it as started."""
+    async def acquire(self, who: str = "", priority: Priority = Priority.INTERACTIVE) -> None:
+        """Wait until a request may start, then count it as started.
+
+        `who` (a Slack user id, "" for the bot itself) and `priority` say whose request it is; this
+        limiter serves every caller in arrival order whatever they say.
+        """
         if not self._queue.locked() and self._try_admit() == 0.0:
             return
         async with self._queue:

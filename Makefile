@@ -15,8 +15,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PIP) -r requirements-dev.txt
 	touch $@
 
-demo: $(VENV)/.runtime  ## the console on the built-in sample data
-	@PLIVO_SAMPLE_DATA=true $(BIN)/python -m bot console
+demo: $(VENV)/.runtime  ## the console on the built-in sample data; ARGS="--tz Asia/Kolkata" passes options
+	@PLIVO_SAMPLE_DATA=true $(BIN)/python -m bot console $(ARGS)
 
 test: lint  ## linters, then every test
 	$(BIN)/python -m pytest

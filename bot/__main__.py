@@ -29,9 +29,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings().require(args.mode)
+        settings = load_settings(args.mode)
     except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        for problem in exc.problems:  # all of them: one run shows everything there is to fix
+            print(f"configuration error: {problem}", file=sys.stderr)
         return 2
     if args.mode == "serve":
         setup_logging(settings.log_level, settings.secrets)

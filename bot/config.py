@@ -1,13 +1,14 @@
 """Settings: every knob of the bot, read once from the environment (and an optional `.env`).
 
-A missing or malformed setting is a `ConfigError` whose message names the variable and says what is
-wrong; the entry points print it as one line and exit with status 2.
+Every missing or malformed setting is reported at once: a `ConfigError` holds one line per
+problem, each naming the variable and saying what is wrong; the entry points print them all and
+exit with status 2.
 """
 
 from __future__ import annotations
 
 import zoneinfo
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import phonenumbers
 from pydantic import AwareDatetime, Field, SecretStr, ValidationError, field_validator
@@ -21,7 +22,11 @@ SAMPLE_AUTH_TOKEN = "sample-auth-token"  # public on purpose: it only opens the 
 
 
 class ConfigError(Exception):
-    """A setting is missing or malformed; the message is one line fit to print."""
+    """Settings are missing or malformed; `problems` holds one line per variable, fit to print."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
 
 
 def _split_ids(value: object) -> object:
@@ -69,6 +74,16 @@ class Settings(BaseSettings):
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_ids(value)
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        return _token_shape(value, "xoxb-", "the Bot User OAuth Token (OAuth & Permissions)")
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        return _token_shape(value, "xapp-", "an App-Level Token (Basic Information)")
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -118,7 +133,14 @@ class Settings(BaseSettings):
         return [v.get_secret_value() for v in values if v and v.get_secret_value()]
 
     def require(self, mode: Mode) -> Settings:
-        """Check what `mode` needs; raise `ConfigError` naming the first missing variable."""
+        """Check what `mode` needs; raise `ConfigError` naming every missing variable."""
+        problems = self.missing(mode)
+        if problems:
+            raise ConfigError(problems)
+        return self
+
+    def missing(self, mode: Mode, *, skip: frozenset[str] = frozenset()) -> list[str]:
+        """One line for each variable `mode` needs and does not have (but those in `skip`)."""
         needed: list[tuple[str, object]] = []
         if mode in ("serve", "socket"):
             needed.append(("SLACK_BOT_TOKEN", self.slack_bot_token))
@@ -129,25 +151,67 @@ class Settings(BaseSettings):
         if not self.plivo_sample_data:
             needed.append(("PLIVO_AUTH_ID", self.plivo_auth_id))
             needed.append(("PLIVO_AUTH_TOKEN", self.plivo_auth_token))
+        problems = []
         for name, value in needed:
+            if name in skip:
+                continue
             if not value or (isinstance(value, SecretStr) and not value.get_secret_value()):
                 hint = (
                     " (or set PLIVO_SAMPLE_DATA=true to run on built-in sample data)"
                     if name.startswith("PLIVO_")
                     else ""
                 )
-                raise ConfigError(f"{name} is required to {mode} but is not set{hint}")
-        return self
+                problems.append(f"{name} is required to {mode} but is not set{hint}")
+        return problems
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the settings; turn pydantic's report into one line naming the variable."""
+def _token_shape(value: SecretStr | None, prefix: str, what: str) -> SecretStr | None:
+    # Only the prefix is ever quoted back: the rest of a token is a secret.
+    if (
+        value is not None
+        and value.get_secret_value()
+        and not value.get_secret_value().startswith(prefix)
+    ):
+        raise ValueError(f"it must start with {prefix} ({what}); copy it again from Slack")
+    return value
+
+
+def load_settings(mode: Mode | None = None, **overrides: object) -> Settings:
+    """Read the settings (and check what `mode` needs, if given); raise one `ConfigError` listing
+    every malformed and every missing variable, so one run shows all there is to fix."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        message = first["msg"].removeprefix("Value error, ")
-        given = first.get("input")
-        shown = "" if name.endswith(("TOKEN", "SECRET")) or given is None else f" (got {given!r})"
-        raise ConfigError(f"{name} is invalid: {message}{shown}") from None
+        problems: list[str] = []
+        broken: dict[str, object] = {}
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            problems.append(_describe(field, error))
+            if field in Settings.model_fields:
+                broken[field] = Settings.model_fields[field].get_default()
+        if mode is not None:
+            try:  # the rest, with the broken ones at their defaults, for what is missing too
+                rest = Settings(**{**overrides, **broken})  # type: ignore[arg-type]
+            except ValidationError:
+                rest = None
+            if rest is not None:
+                skip = frozenset(name.upper() for name in broken)
+                problems.extend(rest.missing(mode, skip=skip))
+        raise ConfigError(problems) from None
+    if mode is not None:
+        settings.require(mode)
+    return settings
+
+
+def _describe(field: str, error: Any) -> str:
+    name = field.upper() or "settings"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    given = error.get("input")
+    hidden = (
+        name.endswith(("TOKEN", "SECRET"))
+        or given is None
+        or isinstance(given, dict)
+        or repr(given) in message  # the validator quoted it already
+    )
+    shown = "" if hidden else f" (got {given!r})"
+    return f"{name} is invalid: {message}{shown}"

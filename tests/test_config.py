@@ -86,6 +86,49 @@ def test_missing_credentials_name_the_variable(monkeypatch: pytest.MonkeyPatch) 
     assert load_settings().require("serve").plivo_credentials[0].startswith("MA")
 
 
+def test_every_problem_is_reported_in_one_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAGE_SIZE", "99")
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "PST")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxp-user-token-secret")
+    with pytest.raises(ConfigError) as info:
+        load_settings("serve")
+    problems = info.value.problems
+    named = {p.split(" ", 1)[0]: p for p in problems}
+    assert len(named) == len(problems) == 6
+    assert "must start with xoxb-" in named["SLACK_BOT_TOKEN"]
+    assert "less than or equal to 20" in named["PAGE_SIZE"]
+    assert "'PST' is not an IANA time zone name" in named["DEFAULT_TIMEZONE"]
+    for missing in ("SLACK_SIGNING_SECRET", "PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN"):
+        assert "is required to serve but is not set" in named[missing]
+    assert all("xoxp-user-token-secret" not in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "prefix"),
+    [
+        ("SLACK_BOT_TOKEN", "xapp-1-A0-123-abc", "xoxb-"),
+        ("SLACK_BOT_TOKEN", "my-token", "xoxb-"),
+        ("SLACK_APP_TOKEN", "xoxb-123-456", "xapp-"),
+    ],
+)
+def test_token_shapes_are_checked(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, prefix: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    (problem,) = info.value.problems
+    assert problem.startswith(f"{name} is invalid: it must start with {prefix}")
+    assert value not in problem
+
+
+def test_well_shaped_tokens_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2-abc")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A0-3-def")
+    monkeypatch.setenv("PLIVO_SAMPLE_DATA", "true")
+    assert load_settings("socket").slack_app_token is not None
+
+
 def test_secrets_never_in_repr_or_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret-1")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing-very-secret-2")
@@ -98,7 +141,13 @@ def test_secrets_never_in_repr_or_errors(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_entry_point_exits_2_with_one_line(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "PAGE_SIZE": "99", "SLACK_BOT_TOKEN": "xoxb-hidden-token"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PAGE_SIZE": "99",
+        "SLACK_BOT_TOKEN": "xoxb-hidden-token",
+        "SLACK_SIGNING_SECRET": "s3",
+        "PLIVO_SAMPLE_DATA": "true",
+    }
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
         cwd=ROOT,
@@ -119,7 +168,7 @@ def test_entry_point_missing_variable(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", "SLACK_SIGNING_SECRET": "s3", "PLIVO_SAMPLE_DATA": "true"},
         capture_output=True,
         text=True,
         timeout=60,
@@ -129,6 +178,34 @@ def test_entry_point_missing_variable(tmp_path: Path) -> None:
     assert result.stderr.strip() == (
         "configuration error: SLACK_BOT_TOKEN is required to serve but is not set"
     )
+
+
+def test_entry_point_lists_every_problem(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "PAGE_SIZE": "0", "PHONE_REGION": "XX"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "socket"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert all(line.startswith("configuration error: ") for line in lines), result.stderr
+    named = sorted(line.split(" ")[2] for line in lines)
+    assert named == sorted(
+        [
+            "PAGE_SIZE",
+            "PHONE_REGION",
+            "SLACK_BOT_TOKEN",
+            "SLACK_APP_TOKEN",
+            "PLIVO_AUTH_ID",
+            "PLIVO_AUTH_TOKEN",
+        ]
+    ), result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_empty_variables_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,19 +14,55 @@ from bot.runtime import Runtime
 log = logging.getLogger("bot.socket")
 
 
+class _OneLine(logging.Filter):
+    """Drops the traceback from the SDK's own log records.
+
+    While Slack is unreachable the SDK retries every 10 s and logs each failure with
+    `logger.exception`: 60 lines of aiohttp internals each time. Its message already names the
+    error, so one line per attempt says all there is to say.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True
+
+
+def sdk_logger() -> logging.Logger:
+    logger = logging.getLogger("bot.socket.slack")
+    if not any(isinstance(f, _OneLine) for f in logger.filters):
+        logger.addFilter(_OneLine())
+    return logger
+
+
 async def run_socket_mode(settings: Settings) -> int:
     assert settings.slack_app_token is not None  # checked by Settings.require("socket")
-    runtime = await Runtime.start(settings)
-    handler = AsyncSocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    runtime = await Runtime.start(settings)
+    handler = AsyncSocketModeHandler(
+        runtime.app, settings.slack_app_token.get_secret_value(), logger=sdk_logger()
+    )
+    # The SDK's connect retries until it gets through, however long Slack is unreachable: race it
+    # against the signal so that a stop request is heard meanwhile too.
+    connecting = asyncio.create_task(handler.connect_async())
+    stopping = asyncio.create_task(stop.wait())
     try:
-        await handler.connect_async()
-        log.info("connected to Slack over Socket Mode")
-        await stop.wait()
+        await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if connecting.done():
+            connecting.result()  # a failure the SDK does not retry stops the process
+            log.info("connected to Slack over Socket Mode")
+            await stopping
+        else:
+            log.info("stopping before Slack answered")
     finally:
+        for task in (connecting, stopping):
+            task.cancel()
+        # Their outcome is known by now (raised above, or not wanted): just let them finish.
+        await asyncio.gather(connecting, stopping, return_exceptions=True)
         await handler.close_async()
         await runtime.stop()
     return 0

@@ -91,7 +91,10 @@ async def recordings_command(ack: Ack, command: dict[str, Any], *, services: Ser
     try:
         page = await services.plivo.cached_range(**_range_args(query))
     except Exception:
-        page = None  # the search below meets the same problem, and reports it
+        # Only a shortcut failed: the search below still answers (and reports what it meets), but
+        # a broken cache must not go unseen.
+        log.exception(fields(event="command", user=user_id, outcome="cache_error"))
+        page = None
     if page is not None:
         # Every page it needs is cached (a window that closed a while ago): the answer rides in
         # the ack, at once, and spends none of the response_url's five posts.

@@ -291,6 +291,23 @@ async def test_plivo_errors_are_logged_with_their_api_id(
     assert any("api_id=e3f1-77" in line and "status=400" in line for line in lines), lines
 
 
+async def test_a_failing_page_cache_is_logged_and_the_search_still_answers(
+    make_harness: HarnessFactory, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h: Harness = await make_harness()
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the cache broke")
+
+    monkeypatch.setattr(h.services.plivo, "cached_range", broken)
+    with caplog.at_level(logging.ERROR, logger="bot.slack.listeners"):
+        _, posted = await h.command("conference=sales last 30 days")
+    assert shown_ids(only(posted))  # answered by the search itself
+    (record,) = [r for r in caplog.records if r.name == "bot.slack.listeners"]
+    assert "outcome=cache_error" in record.getMessage()
+    assert record.exc_info is not None and "the cache broke" in str(record.exc_info[1])
+
+
 async def test_plivo_error_after_a_click_keeps_the_page(make_harness: HarnessFactory) -> None:
     h: Harness = await make_harness(plivo=failing_plivo(503, {"error": "down"}))
     value = parse("conference=sales yesterday", NOW, TZ).encode()

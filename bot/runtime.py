@@ -114,7 +114,7 @@ class Runtime:
             settings=settings,
             plivo=plivo,
             # It shares the session above, which `closers` closes.
-            replier=replier or ResponseUrlReplier(session),
+            replier=replier or ResponseUrlReplier(session, slack_api_url=settings.slack_api_url),
             timezones=timezones or UserTimezones(web_client, settings.default_timezone),
         )
         if clock is None and settings.plivo_sample_data and settings.plivo_sample_now:

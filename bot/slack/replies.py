@@ -3,7 +3,8 @@
 Bolt's own `respond()` opens a new HTTP session per reply; this keeps one pool for the process. A
 failed post (5xx, 429, timeout, connection error) is retried a bounded number of times with backoff;
 once Slack has answered 2xx it is never sent again, and a 4xx is final (the URL expired or the
-body is wrong).
+body is wrong). Only Slack's own hosts are posted to: a `response_url` comes from the request's
+body, and a body naming another host must not turn the bot into a way to POST anywhere.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 
 import aiohttp
 import orjson
+from yarl import URL
 
 from bot import USER_AGENT
 
@@ -26,6 +28,41 @@ _HEADERS = {
     "Content-Type": "application/json; charset=utf-8",
     "User-Agent": USER_AGENT,
 }
+
+
+SLACK_HOOKS = URL("https://hooks.slack.com/")
+
+
+def _origin(url: URL) -> tuple[str, str, int | None]:
+    return url.scheme.lower(), (url.host or "").lower(), url.port
+
+
+def slack_origins(slack_api_url: str | None = None) -> frozenset[tuple[str, str, int | None]]:
+    """Where answers may go: `https://hooks.slack.com`, plus the origin of `SLACK_API_URL`
+    (a local fake Slack in tests, or a Slack proxy someone runs)."""
+    origins = {_origin(SLACK_HOOKS)}
+    if slack_api_url:
+        origins.add(_origin(URL(slack_api_url)))
+    return frozenset(origins)
+
+
+def slack_url(response_url: str, origins: frozenset[tuple[str, str, int | None]]) -> URL | None:
+    """`response_url` parsed (as aiohttp will parse it) if it points at one of `origins`."""
+    try:
+        url = URL(response_url)
+    except (ValueError, TypeError):
+        return None
+    if not url.absolute or url.user is not None or url.password is not None:
+        return None  # `https://hooks.slack.com@elsewhere/` names elsewhere
+    return url if _origin(url) in origins else None
+
+
+def _host_of(response_url: str) -> str:
+    """For the log: the host the refused URL names, never its path (which may hold a token)."""
+    try:
+        return repr(URL(response_url).host or "")[:80]
+    except (ValueError, TypeError):
+        return "(unparsable)"
 
 
 class Replier(Protocol):
@@ -51,7 +88,9 @@ class ResponseUrlReplier:
         attempts: int = 4,
         backoff_s: float = 0.25,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        slack_api_url: str | None = None,
     ) -> None:
+        self._origins = slack_origins(slack_api_url)
         self.attempts = attempts
         self.backoff_s = backoff_s
         self._sleep = sleep
@@ -69,12 +108,19 @@ class ResponseUrlReplier:
             # No response_url, or not an http(s) one: no retry can deliver it.
             log.error("reply impossible: unusable response_url")
             return False
+        url = slack_url(response_url, self._origins)
+        if url is None:
+            log.warning(
+                "reply refused: response_url host %s is not Slack's; nothing posted",
+                _host_of(response_url),
+            )
+            return False
         # Compact UTF-8, as json.dumps gives, for a twentieth of its CPU (2 µs a page, not 36).
         body = orjson.dumps(message)
         for attempt in range(1, self.attempts + 1):
             try:
                 async with self._client().post(
-                    response_url, data=body, headers=_HEADERS, timeout=self._timeout
+                    url, data=body, headers=_HEADERS, timeout=self._timeout
                 ) as response:
                     status = response.status
                     await response.read()  # hand the connection back to the pool

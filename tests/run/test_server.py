@@ -466,7 +466,7 @@ async def flaky() -> AsyncIterator[tuple[FlakySlack, Runtime]]:
         auth_token=SAMPLE_AUTH_TOKEN,
         transport=httpx.MockTransport(SampleApi(now=NOW).handler),
     )
-    replier = ResponseUrlReplier(timeout_s=0.3, backoff_s=0.05)
+    replier = ResponseUrlReplier(timeout_s=0.3, backoff_s=0.05, slack_api_url=slack.api_url)
     runtime = await Runtime.start(
         settings_for(slack),
         plivo=plivo,

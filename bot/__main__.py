@@ -1,4 +1,4 @@
-"""Entry points: `python -m bot serve | socket | console`."""
+"""Entry points: `python -m bot serve | socket | console`, or `recordings-bot …` once installed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from bot.logs import setup_logging
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    # Named as it was called: `python -m bot` from a checkout, `recordings-bot` once installed.
+    prog = "python -m bot" if sys.argv[0].endswith("__main__.py") else "recordings-bot"
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     modes = parser.add_subparsers(dest="mode", required=True)
     serve = modes.add_parser("serve", help="HTTP: POST /slack/events and GET /healthz on $PORT")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")

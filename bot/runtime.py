@@ -16,12 +16,15 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp
+import httpx
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.plivo import PlivoClient
+from bot.plivo.cache import PageCache
+from bot.plivo.transport import pooled_transport
 from bot.query import warm_up
 from bot.services import Services
 from bot.slack.app import build_app
@@ -34,6 +37,28 @@ log = logging.getLogger("bot.runtime")
 # second, at most 5 s), then this for answers in flight, then 3 s to tell the rest to retry.
 SHUTDOWN_GRACE_S = 21.0
 AUTH_TEST_TIMEOUT_S = 10.0
+# Sample mode's requests never leave the process; the name only fills in the request URL.
+SAMPLE_BASE_URL = "http://sample-api.invalid"
+
+
+def plivo_client(settings: Settings) -> PlivoClient:
+    """The Plivo client the settings describe: Plivo itself over aiohttp's connection pool, or
+    (`PLIVO_SAMPLE_DATA`) the built-in sample API, answering in-process."""
+    auth_id, auth_token = settings.plivo_credentials
+    common: dict[str, Any] = {
+        "auth_id": auth_id,
+        "auth_token": auth_token,
+        "timeout_s": settings.plivo_timeout_s,
+        "max_retries": settings.plivo_max_retries,
+        "cache": PageCache(),
+    }
+    if not settings.plivo_sample_data:
+        return PlivoClient(base_url=settings.plivo_base_url, transport=pooled_transport(), **common)
+    from bot.sample_api import SampleApi  # only sample mode pays for building the data set
+
+    api = SampleApi(now=settings.plivo_sample_now)
+    transport = httpx.MockTransport(api.handler)
+    return PlivoClient(base_url=SAMPLE_BASE_URL, transport=transport, **common)
 
 
 class BotIdentity:
@@ -108,7 +133,7 @@ class Runtime:
         web_client = AsyncWebClient(
             token=token, base_url=settings.slack_api_url, session=session, timeout=5
         )
-        plivo = plivo or PlivoClient.from_settings(settings)
+        plivo = plivo or plivo_client(settings)
         closers: list[Callable[[], Awaitable[Any]]] = [plivo.aclose, session.close]
         services = Services(
             settings=settings,

@@ -17,13 +17,12 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
 
 from bot import USER_AGENT
-from bot.plivo.transport import is_timeout, pooled_transport
 from bot.wire import MAX_LIMIT
 
 from .cache import Key, PageCache
@@ -39,13 +38,7 @@ from .paging import Job, RangePager
 from .responses import error_for, parse_page, retry_after
 from .windows import EndOp, StartOp, Window, split_range
 
-if TYPE_CHECKING:
-    from bot.config import Settings
-    from bot.sample_api import SampleApi
-
 log = logging.getLogger(__name__)
-
-SAMPLE_BASE_URL = "http://sample-api.invalid"
 
 TIME_FILTERS = frozenset({"add_time__gt", "add_time__gte", "add_time__lt", "add_time__lte"})
 FILTERS = TIME_FILTERS | {
@@ -107,9 +100,10 @@ class PlivoClient:
             auth=httpx.BasicAuth(auth_id, auth_token),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=httpx.Timeout(timeout_s),
-            # The pool's size is the transport's (`pooled_transport`): httpx ignores `limits`
-            # when it is given a transport.
-            transport=transport or pooled_transport(),
+            # Chosen where the app is assembled (bot/runtime.py): aiohttp's pool in production,
+            # the in-process sample API in sample mode; httpx's own when none is given. Its pool
+            # size is the transport's: httpx ignores `limits` when it is given a transport.
+            transport=transport,
         )
         # Requests queue here rather than inside a connection pool (httpcore's spent CPU per
         # queued request on every state change, stalling the event loop for seconds under a
@@ -128,33 +122,12 @@ class PlivoClient:
         # Once Plivo is seen omitting total_count, skip the count-gathering requests that would
         # only be thrown away.
         self._no_total_count = False
-        self.sample_api: SampleApi | None = None
         # Requests under way, by their parameters: an identical one asked meanwhile (several
         # people running the same search at once) waits for the same answer instead of costing
         # another request against the account's limit.
         self._flights: dict[Key, asyncio.Future[RecordingList]] = {}
         self.shared_requests = 0
         """How many requests were answered by joining an identical one in flight."""
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> PlivoClient:
-        """The client the settings describe; in sample mode it talks to an in-process fake."""
-        auth_id, auth_token = settings.plivo_credentials
-        common: dict[str, Any] = {
-            "auth_id": auth_id,
-            "auth_token": auth_token,
-            "timeout_s": settings.plivo_timeout_s,
-            "max_retries": settings.plivo_max_retries,
-            "cache": PageCache(),
-        }
-        if not settings.plivo_sample_data:
-            return cls(base_url=settings.plivo_base_url, **common)
-        from bot.sample_api import SampleApi  # only sample mode pays for building the data set
-
-        api = SampleApi(now=settings.plivo_sample_now)
-        client = cls(base_url=SAMPLE_BASE_URL, transport=httpx.MockTransport(api.handler), **common)
-        client.sample_api = api
-        return client
 
     async def aclose(self) -> None:
         # Requests nobody waits for any more (their askers were cancelled at shutdown).
@@ -357,12 +330,9 @@ class PlivoClient:
                     f"Plivo did not finish answering within {self._timeout_s}s"
                 )
             except httpx.TimeoutException as exc:
-                if is_timeout(exc):
-                    failure = PlivoTimeout(
-                        f"Plivo did not answer within {self._timeout_s}s ({type(exc).__name__})"
-                    )
-                else:
-                    failure = PlivoUnavailable(f"could not reach Plivo: {exc.__cause__!r}")
+                failure = PlivoTimeout(
+                    f"Plivo did not answer within {self._timeout_s}s ({type(exc).__name__})"
+                )
             except httpx.RequestError as exc:  # refused, reset, protocol or decoding failures
                 failure = PlivoUnavailable(f"could not reach Plivo: {type(exc).__name__}: {exc}")
             else:

@@ -132,9 +132,6 @@ def test_the_cache_is_bounded() -> None:
     assert cache.get(keys[0]) is None and cache.get(keys[4]) is not None
 
 
-def test_production_clients_cache_and_direct_ones_do_not() -> None:
-    from bot.config import Settings
-
-    made = PlivoClient.from_settings(Settings(_env_file=None, plivo_sample_data=True))  # type: ignore[call-arg]
-    assert made._cache is not None
+def test_direct_clients_do_not_cache() -> None:
+    # Those the app assembles do (tests/test_runtime.py).
     assert PlivoClient(auth_id="MA1", auth_token="t")._cache is None

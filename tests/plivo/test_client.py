@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from bot import __version__
-from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN, Settings
+from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
 from bot.plivo import (
     PlivoAuthError,
     PlivoBadRequest,
@@ -31,7 +31,6 @@ from bot.plivo import (
     RecordingList,
 )
 from bot.sample_api import SampleApi
-from tests.fakes.servers import AsgiServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plivo-fixtures"
 NOW = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
@@ -640,74 +639,6 @@ async def test_closing_the_client_ends_requests_nobody_waits_for() -> None:
     await client.aclose()
     assert not client._flights
     assert ask.cancelled()
-
-
-# --- construction ---------------------------------------------------------------------------------
-
-
-def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-async def test_from_settings_in_sample_mode_serves_the_embedded_api() -> None:
-    client = PlivoClient.from_settings(settings(plivo_sample_data=True, plivo_max_retries=0))
-    async with client:
-        assert client.sample_api is not None
-        page = await client.list_recordings({}, limit=2)
-    assert page.meta.total_count is not None
-    assert page.meta.total_count > 0
-    newest = client.sample_api.recordings[0]["recording_id"]
-    assert page.objects[0].recording_id == newest
-
-
-async def test_from_settings_uses_the_real_base_url_and_credentials() -> None:
-    # The production client speaks aiohttp underneath, so this runs against a real local server.
-    body = fixture("recordingListResponse.json")
-    seen: list[dict[str, Any]] = []
-
-    async def plivo(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        seen.append(scope)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-    server = await AsgiServer(plivo).start()
-    config = settings(
-        plivo_auth_id="MAREAL00000000000000",
-        plivo_auth_token="real-token",
-        plivo_base_url=server.url,
-    )
-    try:
-        async with PlivoClient.from_settings(config) as client:
-            assert client.sample_api is None
-            page = await client.list_recordings({"conference_name": "x"}, limit=3)
-    finally:
-        await server.stop()
-    assert len(page.objects) == 3
-    (sent,) = seen
-    assert sent["path"] == "/v1/Account/MAREAL00000000000000/Recording/"
-    headers = dict(sent["headers"])
-    assert headers[b"authorization"].decode() == basic("MAREAL00000000000000", "real-token")
-    assert headers[b"user-agent"].startswith(b"recordings-bot/")
-    assert b"conference_name=x" in sent["query_string"]
-
-
-async def test_an_unreachable_plivo_is_unavailable_not_slow() -> None:
-    config = settings(
-        plivo_auth_id="MAREAL00000000000000",
-        plivo_auth_token="real-token",
-        plivo_base_url="http://127.0.0.1:9",
-        plivo_max_retries=0,
-    )
-    async with PlivoClient.from_settings(config) as client:
-        with pytest.raises(PlivoUnavailable) as info:
-            await client.list_recordings({}, limit=3)
-    assert not isinstance(info.value, PlivoTimeout)
 
 
 def test_sample_credentials_are_the_ones_from_config() -> None:

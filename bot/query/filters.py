@@ -236,7 +236,12 @@ def _zones_by_lower_name() -> dict[str, str]:
     return {name.lower(): name for name in zoneinfo.available_timezones()}
 
 
-@cache
+# Bounded: `tz=` is free text, and every distinct spelling (wrong case, typos) would otherwise
+# stay in memory for the life of the process. The real zones number about 600.
+ZONE_CACHE_SIZE = 1024
+
+
+@lru_cache(maxsize=ZONE_CACHE_SIZE)
 def _load_zone(name: str) -> zoneinfo.ZoneInfo | None:
     if len(name) > MAX_ZONE or not _ZONE_CHARS.fullmatch(name):
         return None

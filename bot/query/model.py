@@ -65,7 +65,6 @@ _SUMMARY_WORDS = {
 }
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_ENTITY_START = re.compile(r"&(?=(?:amp|lt|gt);)")
 
 _OLD_BUTTON = "This button is from an older version of the bot; run the command again."
 _DAMAGED = "This button's data is damaged; run the command again."
@@ -174,7 +173,8 @@ class Query(BaseModel):
 
         The start is `since=` (`after=` for an exclusive start), the end `until=` (inclusive,
         as the pinned "now" is) or `before=`. `limit=` appears when the page size differs from
-        `default_page_size`; paging and `share` are not part of it.
+        `default_page_size`; paging and `share` are not part of it. Names are written as
+        typed: what Slack escapes when the command is pasted, `parse` undoes.
         """
         parts = [
             f"{_COMMAND_KEYS[name]}={_quote(self.filters[name])}"
@@ -299,8 +299,8 @@ def _short(name: str, value: str) -> str:
 
 def _quote(value: str) -> str:
     """`value` written so that `parse` reads it back exactly (as a value after `key=`)."""
-    # parse() undoes Slack's escaping, so characters that look like it are escaped here.
-    value = _ENTITY_START.sub("&amp;", value).replace("<", "&lt;").replace(">", "&gt;")
+    # Written as typed: Slack escapes `&`, `<`, `>` once when it is pasted back, and parse()
+    # undoes exactly that, so `a<b` and a literal `&lt;` both read back as themselves.
     if not any(ch.isspace() for ch in value) and value[:1] not in QUOTE_FAMILIES:
         return value
     # Adjacent quoted parts join into one value; each part avoids its own quote family.

@@ -12,7 +12,7 @@ import re
 from collections.abc import Container
 from dataclasses import dataclass
 
-from bot.query.errors import ParseError, code
+from bot.query.errors import ParseError, code, escape
 
 _LINK = re.compile(r"<([^<>]*)>")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
@@ -54,6 +54,15 @@ def unescape_slack(text: str) -> str:
     # Links first: a literal `<` typed by the user arrives as `&lt;`, so every raw `<` is a link.
     text = _LINK.sub(_link_text, text)
     return _ENTITY.sub(lambda m: _ENTITIES[m[1]], text)
+
+
+def as_slack_sends(typed: str) -> str:
+    """What Slack sends for text someone typed: `&`, `<`, `>` escaped once (no links added).
+
+    `unescape_slack(as_slack_sends(x)) == x` for any `x`; the console and the tests use it to
+    send a command exactly as Slack would.
+    """
+    return escape(typed)
 
 
 def tokenize(text: str, colon_keys: Container[str]) -> list[Token]:

@@ -27,6 +27,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
+from bot.query.tokens import as_slack_sends
 from bot.runtime import Runtime
 from bot.slack.blocks import ACTION_NEXT, ACTION_PREV, COMMAND
 from bot.slack.timezones import UserTimezones
@@ -133,6 +134,8 @@ class ConsoleSession:
         return shown
 
     async def command(self, text: str) -> list[Message]:
+        """Send `text` as typed after `/recordings`; Slack's escaping is applied here, as Slack
+        would apply it, so a pasted "Same search any time" command reads back the same."""
         body = urlencode(
             {
                 "token": "console",
@@ -143,7 +146,7 @@ class ConsoleSession:
                 "user_id": self.user_id,
                 "user_name": "console",
                 "command": COMMAND,
-                "text": text,
+                "text": as_slack_sends(text),
                 "api_app_id": "ACONSOLE",
                 "response_url": self._response_url(),
                 "trigger_id": f"console.{self._serial}",

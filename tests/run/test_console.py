@@ -90,6 +90,20 @@ def test_times_are_shown_in_the_users_zone(sample: SampleApi) -> None:
     assert local.strftime("%a %d %b %Y %H:%M") in result.stdout
 
 
+def test_same_search_command_pasted_back_finds_the_same_search() -> None:
+    """Slack escapes `&`, `<`, `>` in what is typed; the console does too, and the shown
+    command, typed again, is the same search (names with `<` and entity-like text included)."""
+    first = console(['conference="a<b &amp; c>" since yesterday'])
+    shown = re.search(r"Same search any time: /recordings (.+)$", first.stdout, flags=re.M)
+    assert shown is not None, first.stdout
+    assert "conference=" in shown[1] and "a<b &amp; c>" in shown[1]
+    again = console([shown[1]])
+    summary = re.compile(r"^conference a<b &amp; c> · .+$", flags=re.M)
+    assert summary.search(first.stdout) is not None, first.stdout
+    assert summary.findall(again.stdout) == summary.findall(first.stdout)
+    assert re.search(r"Same search any time: /recordings (.+)$", again.stdout, re.M)[1] == shown[1]
+
+
 def test_keys_json_and_quit() -> None:
     result = console(["?", "conference=board last 3 days", "j", "q", "conference=sales today"])
     assert result.returncode == 0

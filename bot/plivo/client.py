@@ -1,7 +1,9 @@
 """The async client of Plivo's List Recordings API, including paging over long time ranges.
 
 One long-lived `httpx.AsyncClient` per `PlivoClient` keeps connections warm; a shared `RateLimiter`
-keeps the account under Plivo's 300 requests per 5 s; identical requests in flight are made once;
+keeps the account under Plivo's 300 requests per 5 s; with a `PageCache`, Plivo is asked for 20
+rows whenever a page needs fewer and later pages of the same search are cut from them (cache.py);
+a request in flight that brings the rows a page needs (an identical one, say) is made once;
 429, 5xx, connection failures and timeouts are retried with capped, jittered exponential backoff
 (or Plivo's `Retry-After`). Every failure of Plivo or of the network surfaces as a `PlivoError`
 whose `user_message` can be shown to the person who asked; a `ValueError` means the caller passed
@@ -14,7 +16,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -25,13 +27,14 @@ import httpx
 from bot import USER_AGENT
 from bot.wire import MAX_LIMIT
 
-from .cache import Key, PageCache
+from .cache import PageCache, cut_page
 from .errors import (
     PlivoError,
     PlivoRateLimited,
     PlivoTimeout,
     PlivoUnavailable,
 )
+from .flights import Flights
 from .limiter import Priority, RateLimiter
 from .models import RangePage, RecordingList
 from .paging import Job, RangePager
@@ -122,19 +125,17 @@ class PlivoClient:
         # Once Plivo is seen omitting total_count, skip the count-gathering requests that would
         # only be thrown away.
         self._no_total_count = False
-        # Requests under way, by their parameters: an identical one asked meanwhile (several
-        # people running the same search at once) waits for the same answer instead of costing
-        # another request against the account's limit.
-        self._flights: dict[Key, asyncio.Future[RecordingList]] = {}
-        self.shared_requests = 0
-        """How many requests were answered by joining an identical one in flight."""
+        # Requests under way: one that brings what another asker needs (several people running
+        # the same search at once) is made once, instead of costing another request.
+        self._flights = Flights()
+
+    @property
+    def shared_requests(self) -> int:
+        """How many asks were answered by joining a request already under way."""
+        return self._flights.shared
 
     async def aclose(self) -> None:
-        # Requests nobody waits for any more (their askers were cancelled at shutdown).
-        flights = list(self._flights.values())
-        for flight in flights:
-            flight.cancel()
-        await asyncio.gather(*flights, return_exceptions=True)
+        await self._flights.cancel_all()  # nobody waits for them: their askers were cancelled
         await self._http.aclose()
 
     async def __aenter__(self) -> PlivoClient:
@@ -208,9 +209,8 @@ class PlivoClient:
 
         async def fetch(requests: list[tuple[dict[str, str], datetime]]) -> list[RecordingList]:
             pages = []
-            for params, window_end in requests:
-                key = cache.key(params, window_end)
-                page = cache.get(key) if key is not None else None
+            for params, _ in requests:
+                page = cache.get(cache.key(params), int(params["offset"]), int(params["limit"]))
                 if page is None:
                     raise _NotCached
                 pages.append(page)
@@ -285,34 +285,48 @@ class PlivoClient:
     async def _request(
         self, params: dict[str, str], tally: _Tally, end: datetime | None = None
     ) -> RecordingList:
-        """The page for these parameters: from the cache (for a window ending at `end`), from an
-        identical request already in flight, or from Plivo; raises a PlivoError."""
+        """The page for these parameters: from rows already fetched (for a window ending at
+        `end`), from a request already in flight that brings them, or from Plivo; raises a
+        PlivoError."""
         cache = self._cache
-        key = cache.key(params, end) if cache is not None and end is not None else None
-        if key is not None and (cached := cache.get(key)) is not None:  # type: ignore[union-attr]
+        if cache is None or end is None:
+            return await self._share(tuple(sorted(params.items())), params, tally)
+        key = cache.key(params)
+        offset, limit = int(params["offset"]), int(params["limit"])
+        if (cached := cache.get(key, offset, limit)) is not None:
             return cached
-        flight_key = key or tuple(sorted(params.items()))
+        # Rows held up to `start` are used; Plivo is asked from there, for as many rows as it
+        # gives (20), so that the next page (most Next clicks) is already here.
+        start = cache.missing_from(key, offset)
+        held = cache.get(key, offset, start - offset, hit=False) if start > offset else None
+        if held is None:
+            start = offset
+        joined = self._flights.covering(key, start, offset + limit)
+        if joined is not None:
+            begun, flight = joined
+        else:
+            begun = start
+            asked = {**params, "offset": str(start), "limit": str(MAX_LIMIT)}
+            keep = partial(cache.put, key, start, end=end)
+            fetch = self._fetch(asked, tally, keep)
+            flight = self._flights.launch((key, start), fetch, rows=(key, start, start + MAX_LIMIT))
+        page = await asyncio.shield(flight)
+        return cut_page(held.objects if held else [], page, start - begun, offset, limit)
+
+    async def _share(self, flight_key: Hashable, params: dict[str, str], tally: _Tally) -> Any:
         flight = self._flights.get(flight_key)
         if flight is None:
-            # A task of its own, so that one asker giving up (cancelled) leaves the others their
-            # answer; shielded below for the same reason.
-            flight = asyncio.create_task(self._fetch(params, tally, key))
-            self._flights[flight_key] = flight
-            flight.add_done_callback(partial(self._landed, flight_key))
-        else:
-            self.shared_requests += 1
+            flight = self._flights.launch(flight_key, self._fetch(params, tally))
         return await asyncio.shield(flight)
 
-    def _landed(self, key: Key, flight: asyncio.Future[RecordingList]) -> None:
-        if self._flights.get(key) is flight:
-            del self._flights[key]
-        # Those who awaited a failure report it themselves; reading it here keeps asyncio from
-        # calling it "never retrieved" when everyone who asked was cancelled meanwhile.
-        if not flight.cancelled() and (exc := flight.exception()) is not None:
-            log.debug("a Plivo request ended in %s", type(exc).__name__)
-
-    async def _fetch(self, params: dict[str, str], tally: _Tally, key: Key | None) -> RecordingList:
-        """GET the list with retries; return the parsed page or raise a PlivoError."""
+    async def _fetch(
+        self,
+        params: dict[str, str],
+        tally: _Tally,
+        keep: Callable[[RecordingList], None] | None = None,
+    ) -> RecordingList:
+        """GET the list with retries; return the parsed page (given to `keep` first) or raise a
+        PlivoError."""
         attempt = 0
         while True:
             tally.requests += 1
@@ -339,8 +353,8 @@ class PlivoClient:
                 status = response.status_code
                 if 200 <= status < 300:
                     page = parse_page(response)
-                    if key is not None:
-                        self._cache.put(key, page)  # type: ignore[union-attr]
+                    if keep is not None:
+                        keep(page)
                     return page
                 failure = error_for(response)
                 if status != 429 and status < 500:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -180,11 +181,44 @@ async def test_a_page_already_in_the_cache_is_answered_in_the_ack(
     assert len(asked) == 1  # ...nor asked of Plivo
     assert json.loads(second_ack.body) == first[0]
     assert_valid(first[0])
-    # A window that reaches up to now is never cached: always asked, always answered later.
-    for _ in range(2):
+    # A window that reaches up to now is pinned to that now: the same command a second later is
+    # another range, asked again and answered later.
+    for seconds in (0, 1):
+        h.services.clock = lambda seconds=seconds: NOW + timedelta(seconds=seconds)
         ack, posted = await h.command("last 2 hours")
         assert ack.body == "" and len(posted) == 1
     assert len(asked) == 3
+
+
+async def test_next_and_prev_on_a_range_ending_now_reuse_the_rows_already_fetched(
+    make_harness: HarnessFactory, sample: SampleApi
+) -> None:
+    asked: list[httpx.Request] = []
+
+    async def plivo(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return await sample.handler(request)
+
+    cache = PageCache(clock=NOW.timestamp)
+    h: Harness = await make_harness(plivo=mock_plivo(plivo, cache=cache))
+    text = "last 24 hours"
+    _, posted = await h.command(text)
+    first = only(posted)
+    everything = expected_ids(h, parse(text, NOW, TZ, page_size=10))
+    assert len(everything) > 30 and shown_ids(first) == everything[:10]
+    assert len(asked) == 1 and asked[0].url.params["limit"] == "20"
+    # The buttons carry the pinned range: page 2 is cut from the 20 rows already here.
+    _, posted = await h.click(blocks.ACTION_NEXT, buttons(first)[blocks.ACTION_NEXT]["value"])
+    second = only(posted)
+    assert shown_ids(second) == everything[10:20] and len(asked) == 1
+    _, posted = await h.click(blocks.ACTION_NEXT, buttons(second)[blocks.ACTION_NEXT]["value"])
+    third = only(posted)
+    assert shown_ids(third) == everything[20:30] and len(asked) == 2
+    assert asked[1].url.params["offset"] == "20"
+    for back, page in ((third, everything[10:20]), (second, everything[:10])):
+        _, posted = await h.click(blocks.ACTION_PREV, buttons(back)[blocks.ACTION_PREV]["value"])
+        assert shown_ids(only(posted)) == page
+    assert len(asked) == 2
 
 
 async def test_help_is_answered_in_the_ack(make_harness: HarnessFactory) -> None:

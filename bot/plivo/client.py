@@ -68,12 +68,15 @@ class _NotCached(Exception):
 class _Tally:
     """One call's requests: how many it made, and whose they are (for the limiter's queue)."""
 
-    __slots__ = ("priority", "requests", "who")
+    __slots__ = ("new_search", "priority", "requests", "who")
 
-    def __init__(self, who: str = "", priority: Priority = Priority.INTERACTIVE) -> None:
+    def __init__(
+        self, who: str = "", priority: Priority = Priority.INTERACTIVE, new_search: bool = False
+    ) -> None:
         self.requests = 0
         self.who = who
         self.priority = priority
+        self.new_search = new_search
 
 
 class PlivoClient:
@@ -172,15 +175,19 @@ class PlivoClient:
         counts: tuple[int, ...] | None = None,
         who: str = "",
         priority: Priority = Priority.INTERACTIVE,
+        new_search: bool = False,
     ) -> RangePage:
         """The page at `offset` of every recording added in the range, newest first.
 
         `filters` are Plivo's filters other than add_time/limit/offset. A range over 30 days is
         asked of Plivo in 30-day windows; pass the returned `counts` back for later pages of the
         same query so they need only the one or two requests holding the page. `who` (a Slack
-        user id) and `priority` place its requests in the limiter's queue.
+        user id) and `priority` place its requests in the limiter's queue. `new_search`: a
+        command just typed, which does not reuse rows of a window that is still open (those
+        are kept for the Prev/Next of the query that pinned it; a new search ending "now" in
+        the same second would otherwise get them too).
         """
-        tally = _Tally(who, priority)
+        tally = _Tally(who, priority, new_search)
 
         async def fetch(requests: list[tuple[dict[str, str], datetime]]) -> list[RecordingList]:
             return await self._gather([self._request(p, tally, end) for p, end in requests])
@@ -293,14 +300,16 @@ class PlivoClient:
             return await self._share(tuple(sorted(params.items())), params, tally)
         key = cache.key(params)
         offset, limit = int(params["offset"]), int(params["limit"])
-        if (cached := cache.get(key, offset, limit)) is not None:
-            return cached
-        # Rows held up to `start` are used; Plivo is asked from there, for as many rows as it
-        # gives (20), so that the next page (most Next clicks) is already here.
-        start = cache.missing_from(key, offset)
-        held = cache.get(key, offset, start - offset, hit=False) if start > offset else None
-        if held is None:
-            start = offset
+        start, held = offset, None
+        if not tally.new_search or cache.settled(end):
+            if (cached := cache.get(key, offset, limit)) is not None:
+                return cached
+            # Rows held up to `start` are used; Plivo is asked from there, for as many rows as
+            # it gives (20), so that the next page (most Next clicks) is already here.
+            start = cache.missing_from(key, offset)
+            held = cache.get(key, offset, start - offset, hit=False) if start > offset else None
+            if held is None:
+                start = offset
         joined = self._flights.covering(key, start, offset + limit)
         if joined is not None:
             begun, flight = joined

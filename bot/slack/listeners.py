@@ -207,7 +207,9 @@ async def answer(
     """Fetch the page from Plivo, render it, deliver it; one log line whatever happens."""
     outcome, page = "ok", None
     try:
-        page = await services.plivo.list_range(**_range_args(query))
+        page = await services.plivo.list_range(
+            **_range_args(query), who=user_id, new_search=event == "command"
+        )
         message = blocks.render_page(query, page, hint=hint)
         if replace:
             message["replace_original"] = True

@@ -217,6 +217,22 @@ async def test_a_window_ending_now_is_reused_for_the_same_pinned_range_only(
     await client.aclose()
 
 
+async def test_a_new_search_reuses_rows_of_closed_windows_only(sample: SampleApi) -> None:
+    seen: list[httpx.Request] = []
+    client = client_with(PageCache(clock=Clock()), sample, seen)
+    # The same range ending now, typed twice in the same second: asked twice.
+    for _ in range(2):
+        await client.list_range({}, *LAST_DAY, end_op="lte", limit=10, new_search=True)
+    assert len(seen) == 2
+    # Its Next click (not a new search) is cut from the rows fetched.
+    await client.list_range({}, *LAST_DAY, end_op="lte", limit=10, offset=10)
+    assert len(seen) == 2
+    for _ in range(2):
+        await client.list_range({}, *YESTERDAY, limit=10, new_search=True)
+    assert len(seen) == 3
+    await client.aclose()
+
+
 async def test_commands_are_answered_from_the_cache_only_for_closed_windows(
     sample: SampleApi,
 ) -> None:

@@ -136,6 +136,7 @@ def server_for(name: str, slack: FastSlack, plivo_url: str) -> ServerProcess:
         "PLIVO_SAMPLE_DATA": "false",
         "ALLOWED_USER_IDS": "",
         "ALLOWED_CHANNEL_IDS": "",
+        "ALLOW_EVERYONE": "true",  # closed by default; the bench measures answers, not refusals
         "PAGE_SIZE": "10",
         "DEFAULT_TIMEZONE": "UTC",
     }

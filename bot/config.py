@@ -31,7 +31,12 @@ class ConfigError(Exception):
 
 def _split_ids(value: object) -> object:
     if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not parts and value.strip():
+            # `,` or `, ,` once meant "everyone"; a list that names nobody is a mistake, not a
+            # way to open the bot (an empty variable is "not set", see env_ignore_empty).
+            raise ValueError("the list names no id; give comma-separated ids, or unset it")
+        return parts
     return value
 
 
@@ -66,11 +71,29 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     phone_region: str = "US"
     page_size: int = Field(10, ge=1, le=20)
-    allowed_user_ids: CommaList = frozenset()
-    allowed_channel_ids: CommaList = frozenset()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
-    @field_validator("allowed_user_ids", "allowed_channel_ids", mode="before")
+    # Access (who may see recordings): closed by default, see bot/slack/access.py. The user lists
+    # form one union; a channel list, when set, must also hold; ALLOW_EVERYONE opens the user side.
+    allowed_user_ids: CommaList = frozenset()
+    allowed_usergroup_ids: CommaList = frozenset()
+    allowed_channel_ids: CommaList = frozenset()
+    allow_everyone: bool = False
+    # Teams or Enterprise Grid organisations, besides the bot's own, whose members may use it.
+    allowed_team_ids: CommaList = frozenset()
+    # `share` in a channel shared with another organisation (Slack Connect).
+    allow_share_external: bool = False
+    # Signed button values: the key (SLACK_SIGNING_SECRET when unset) and how long a button works.
+    button_secret: SecretStr | None = None
+    button_ttl_s: int = Field(30 * 24 * 3600, ge=60, le=366 * 24 * 3600)
+
+    @field_validator(
+        "allowed_user_ids",
+        "allowed_usergroup_ids",
+        "allowed_channel_ids",
+        "allowed_team_ids",
+        mode="before",
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_ids(value)
@@ -129,8 +152,27 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every secret value in force, for the log filter that keeps them out of logs."""
         values = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token]
-        values.append(self.plivo_auth_token)
+        values += [self.plivo_auth_token, self.button_secret]
         return [v.get_secret_value() for v in values if v and v.get_secret_value()]
+
+    @property
+    def grants_access(self) -> bool:
+        """Whether any access setting is given; with none, the bot answers nobody."""
+        return bool(
+            self.allow_everyone
+            or self.allowed_user_ids
+            or self.allowed_usergroup_ids
+            or self.allowed_channel_ids
+        )
+
+    @property
+    def button_key(self) -> str | None:
+        """The secret button values are signed with: BUTTON_SECRET, else SLACK_SIGNING_SECRET
+        (else, in Socket Mode, which has no signing secret, SLACK_APP_TOKEN)."""
+        for secret in (self.button_secret, self.slack_signing_secret, self.slack_app_token):
+            if secret is not None and secret.get_secret_value():
+                return secret.get_secret_value()
+        return None
 
     def require(self, mode: Mode) -> Settings:
         """Check what `mode` needs; raise `ConfigError` naming every missing variable."""

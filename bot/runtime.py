@@ -7,7 +7,6 @@ Shared by every entry point (`serve`, `socket`, `console`), so all three run the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -27,6 +26,7 @@ from bot.plivo.cache import PageCache
 from bot.plivo.transport import pooled_transport
 from bot.query import warm_up
 from bot.services import Services
+from bot.slack.access import Access, Organisation, UserGroups, button_signer, slack_members
 from bot.slack.app import build_app
 from bot.slack.replies import Replier, ResponseUrlReplier
 from bot.slack.timezones import UserTimezones
@@ -66,8 +66,9 @@ class BotIdentity:
 
     Bolt's default asks `auth.test` on the first request and holds that request until Slack
     answers, so after every restart a slow Slack API could push a command's ack past Slack's 3 s.
-    Here `auth.test` is asked in the background at start-up, for the bot's ids and to log a bad
-    token; requests are authorized with the token whether or not it has answered.
+    Here `auth.test` is asked in the background at start-up (by `access.Organisation`), for the
+    bot's ids, its team and Enterprise Grid ids (the access check's "our organisation") and to log a
+    bad token; requests are authorized with the token whether or not it has answered.
     """
 
     def __init__(self, client: AsyncWebClient, token: str) -> None:
@@ -75,17 +76,18 @@ class BotIdentity:
         self._token = token
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None
-        self.lookup: asyncio.Task[None] | None = None
 
-    async def ask(self) -> None:
+    async def ask(self) -> tuple[str, str] | None:
+        """The bot's team and Enterprise Grid ids (for the access check), or None on failure."""
         try:
             async with asyncio.timeout(AUTH_TEST_TIMEOUT_S):
                 response = await self._client.auth_test()
-        except Exception as exc:  # Slack slow, down, or refusing the token: commands still work
-            log.warning("auth.test failed: %s; carrying on without the bot's ids", exc)
-            return
+        except Exception as exc:  # Slack slow, down, or refusing the token
+            log.warning("auth.test failed: %s; asking again when a request needs it", exc)
+            return None
         self.bot_user_id = response.get("user_id")
         self.bot_id = response.get("bot_id")
+        return str(response.get("team_id") or ""), str(response.get("enterprise_id") or "")
 
     def authorizer(self) -> Callable[..., Awaitable[AuthorizeResult]]:
         # A plain function: Bolt passes the arguments its signature names.
@@ -99,12 +101,6 @@ class BotIdentity:
             )
 
         return authorize
-
-    async def aclose(self) -> None:
-        if self.lookup is not None and not self.lookup.done():
-            self.lookup.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.lookup
 
 
 @dataclass
@@ -125,6 +121,7 @@ class Runtime:
         timezones: UserTimezones | None = None,
         signing_secret: str | None = None,
         authorize: Callable[..., Awaitable[Any]] | None = None,
+        organisation: Organisation | None = None,
     ) -> Runtime:
         began = time.perf_counter()
         warm_up()
@@ -135,12 +132,27 @@ class Runtime:
         )
         plivo = plivo or plivo_client(settings)
         closers: list[Callable[[], Awaitable[Any]]] = [plivo.aclose, session.close]
+        if signing_secret is None and settings.slack_signing_secret:
+            signing_secret = settings.slack_signing_secret.get_secret_value()
+        identity = BotIdentity(web_client, token) if token else None
+        if organisation is None:
+            organisation = Organisation(identity.ask if identity else None)
+        organisation.start()  # auth.test in the background: a slow Slack never delays start-up
+        closers.insert(0, organisation.aclose)
+        access = Access(
+            settings,
+            organisation,
+            UserGroups(slack_members(web_client)) if settings.allowed_usergroup_ids else None,
+            button_signer(settings, signing_secret),
+        )
+        access.log_configuration()
         services = Services(
             settings=settings,
             plivo=plivo,
             # It shares the session above, which `closers` closes.
             replier=replier or ResponseUrlReplier(session, slack_api_url=settings.slack_api_url),
             timezones=timezones or UserTimezones(web_client, settings.default_timezone),
+            access=access,
         )
         if clock is None and settings.plivo_sample_data and settings.plivo_sample_now:
             # A reproducible demo: it is always the moment the sample data was laid out around.
@@ -148,12 +160,7 @@ class Runtime:
             clock = lambda: pinned  # noqa: E731
         if clock is not None:
             services.clock = clock
-        if signing_secret is None and settings.slack_signing_secret:
-            signing_secret = settings.slack_signing_secret.get_secret_value()
-        if authorize is None and token:
-            identity = BotIdentity(web_client, token)
-            identity.lookup = asyncio.get_running_loop().create_task(identity.ask())
-            closers.insert(0, identity.aclose)
+        if authorize is None and identity is not None:
             authorize = identity.authorizer()
         app = build_app(
             services, client=web_client, signing_secret=signing_secret or "", authorize=authorize

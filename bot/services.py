@@ -12,6 +12,8 @@ from typing import Any
 
 from bot.config import Settings
 from bot.plivo import PlivoClient
+from bot.signing import Signer
+from bot.slack.access import Access
 from bot.slack.replies import Replier
 from bot.slack.timezones import UserTimezones
 
@@ -67,11 +69,14 @@ class Services:
     plivo: PlivoClient
     replier: Replier
     timezones: UserTimezones
+    # Every command and click listener calls `access.check` first; button values are signed with
+    # `signer` (purpose "button"), bound to the team and channel, through `access.sign_button`.
+    access: Access
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
     # The moment a command arrives; replaceable so tests can pin "now".
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
-    def allowed(self, user_id: str, channel_id: str) -> bool:
-        users = self.settings.allowed_user_ids
-        channels = self.settings.allowed_channel_ids
-        return (not users or user_id in users) and (not channels or channel_id in channels)
+    @property
+    def signer(self) -> Signer:
+        """The button signer (purpose "button"): for every button value the bot hands out."""
+        return self.access.signer

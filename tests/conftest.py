@@ -27,6 +27,7 @@ NOW = datetime(2026, 3, 11, 22, 30, 0, tzinfo=UTC)
 SIGNING_SECRET = "test-signing-secret-5f2a"
 USER = "U0TESTER"
 CHANNEL = "C0GENERAL"
+TEAM = "T0FAKE"  # the fake Slack's team (auth.test), and the team of every request sent here
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +58,10 @@ class Harness:
             "x-slack-signature": [signature],
         }
 
+    def button(self, payload: str, *, team: str = TEAM, channel: str = CHANNEL) -> str:
+        """`payload` signed as the app signs a button posted in `team` and `channel`."""
+        return self.services.signer.sign(payload, team=team, channel=channel)
+
     def next_key(self) -> str:
         self._serial += 1
         return f"r{self._serial}"
@@ -68,11 +73,14 @@ class Harness:
         return await self.runtime.app.async_dispatch(request)
 
     async def command(
-        self, text: str, *, user: str = USER, channel: str = CHANNEL
+        self, text: str, *, user: str = USER, channel: str = CHANNEL, **fields: Any
     ) -> tuple[BoltResponse, list[dict[str, Any]]]:
-        """Send `/recordings text`; return the ack and whatever reached the response_url."""
+        """Send `/recordings text`; return the ack and whatever reached the response_url.
+        `fields` add to or replace the payload's (`team_id`, `user_team`, `enterprise_id`, …)."""
         key = self.next_key()
-        body = command_body(text, self.slack.response_url(key), user=user, channel=channel)
+        body = command_body(
+            text, self.slack.response_url(key), user=user, channel=channel, **fields
+        )
         response = await self.dispatch(body)
         await self.services.tasks.drain(30)
         return response, list(self.slack.responses.get(key, []))
@@ -84,21 +92,24 @@ class Harness:
         *,
         user: str = USER,
         channel: str = CHANNEL,
+        **fields: Any,
     ) -> tuple[BoltResponse, list[dict[str, Any]]]:
         key = self.next_key()
         body = action_body(
-            action_id, value, self.slack.response_url(key), user=user, channel=channel
+            action_id, value, self.slack.response_url(key), user=user, channel=channel, **fields
         )
         response = await self.dispatch(body)
         await self.services.tasks.drain(30)
         return response, list(self.slack.responses.get(key, []))
 
 
-def command_body(text: str, response_url: str, *, user: str = USER, channel: str = CHANNEL) -> str:
+def command_body(
+    text: str, response_url: str, *, user: str = USER, channel: str = CHANNEL, **fields: Any
+) -> str:
     return urlencode(
         {
             "token": "legacy",
-            "team_id": "T0FAKE",
+            "team_id": TEAM,
             "team_domain": "fake",
             "channel_id": channel,
             "channel_name": "general",
@@ -110,17 +121,36 @@ def command_body(text: str, response_url: str, *, user: str = USER, channel: str
             "is_enterprise_install": "false",
             "response_url": response_url,
             "trigger_id": "1.2.3",
+            **fields,
         }
     )
 
 
 def action_body(
-    action_id: str, value: str, response_url: str, *, user: str = USER, channel: str = CHANNEL
+    action_id: str,
+    value: str,
+    response_url: str,
+    *,
+    user: str = USER,
+    channel: str = CHANNEL,
+    team: str = TEAM,
+    user_team: str | None = None,
+    enterprise: str | None = None,
+    ext_shared: bool | None = None,
 ) -> str:
+    """A `block_actions` payload as Slack sends it for a click on a button of ours."""
+    user_object: dict[str, Any] = {
+        "id": user,
+        "username": "tester",
+        "team_id": team if user_team is None else user_team,
+    }
+    channel_object: dict[str, Any] = {"id": channel, "name": "general"}
+    if ext_shared is not None:
+        channel_object["is_ext_shared_channel"] = ext_shared
     payload = {
         "type": "block_actions",
-        "team": {"id": "T0FAKE", "domain": "fake"},
-        "user": {"id": user, "username": "tester", "team_id": "T0FAKE"},
+        "team": {"id": team, "domain": "fake"},
+        "user": user_object,
         "api_app_id": "A0APP",
         "token": "legacy",
         "container": {
@@ -130,7 +160,7 @@ def action_body(
             "is_ephemeral": True,
         },
         "trigger_id": "1.2.3",
-        "channel": {"id": channel, "name": "general"},
+        "channel": channel_object,
         "response_url": response_url,
         "actions": [
             {
@@ -143,6 +173,9 @@ def action_body(
             }
         ],
     }
+    if enterprise is not None:
+        payload["enterprise"] = {"id": enterprise, "name": "Grid"}
+        payload["is_enterprise_install"] = False
     return urlencode({"payload": json.dumps(payload)})
 
 
@@ -170,6 +203,12 @@ async def _no_sleep(_: float) -> None:
 
 
 HarnessFactory = Callable[..., Any]
+ACCESS_SETTINGS = (
+    "allow_everyone",
+    "allowed_user_ids",
+    "allowed_usergroup_ids",
+    "allowed_channel_ids",
+)
 
 
 @pytest.fixture
@@ -180,9 +219,11 @@ async def make_harness(sample: SampleApi) -> AsyncIterator[HarnessFactory]:
         *,
         user_zones: dict[str, str] | None = None,
         plivo: PlivoClient | None = None,
+        slack_options: dict[str, Any] | None = None,
         **settings: Any,
     ) -> Harness:
-        slack = await FakeSlack(user_zones=user_zones or {USER: "America/Los_Angeles"}).start()
+        zones = user_zones or {USER: "America/Los_Angeles"}
+        slack = await FakeSlack(user_zones=zones, **(slack_options or {})).start()
         values = {
             "slack_bot_token": BOT_TOKEN,
             "slack_signing_secret": SIGNING_SECRET,
@@ -190,6 +231,9 @@ async def make_harness(sample: SampleApi) -> AsyncIterator[HarnessFactory]:
             "plivo_sample_data": True,
             **settings,
         }
+        if not any(name in settings for name in ACCESS_SETTINGS):
+            # The bot is closed by default; most tests are about what an allowed person sees.
+            values["allow_everyone"] = True
         seen: list[httpx.Request] = []
         runtime = await Runtime.start(
             Settings(_env_file=None, **values),  # type: ignore[call-arg]

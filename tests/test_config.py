@@ -40,6 +40,34 @@ def test_allow_lists_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> Non
     assert s.allowed_channel_ids == {"C1"}
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["ALLOWED_USER_IDS", "ALLOWED_USERGROUP_IDS", "ALLOWED_CHANNEL_IDS", "ALLOWED_TEAM_IDS"],
+)
+@pytest.mark.parametrize("value", [",", ", ,", " ,,, "])
+def test_a_list_naming_nobody_is_an_error_not_everyone(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=f"{name} is invalid: the list names no id"):
+        load_settings()
+
+
+def test_access_is_closed_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = load_settings()
+    assert not s.grants_access and s.allow_everyone is False
+    monkeypatch.setenv("ALLOWED_USERGROUP_IDS", "S0LEADS")
+    assert load_settings().grants_access
+
+
+def test_button_key_falls_back_to_the_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing")
+    assert load_settings().button_key == "signing"
+    monkeypatch.setenv("BUTTON_SECRET", "buttons")
+    s = load_settings()
+    assert s.button_key == "buttons" and "buttons" in s.secrets
+
+
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("PAGE_SIZE=7\nDEFAULT_TIMEZONE=Europe/London\n")
     s = load_settings()

@@ -29,6 +29,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.config import Settings
 from bot.query.tokens import as_slack_sends
 from bot.runtime import Runtime
+from bot.slack.access import Organisation
 from bot.slack.blocks import ACTION_NEXT, ACTION_PREV, COMMAND
 from bot.slack.timezones import UserTimezones
 
@@ -83,6 +84,15 @@ class ConsoleSession:
     ) -> ConsoleSession:
         replier = CapturingReplier()
         secret = secrets.token_hex(16)
+        # The person at the terminal is the one the console speaks for: an allowed user, in an
+        # allowed channel, whatever the allow-lists (closed by default) say about others.
+        channels = settings.allowed_channel_ids
+        settings = settings.model_copy(
+            update={
+                "allowed_user_ids": settings.allowed_user_ids | {user_id},
+                "allowed_channel_ids": channels | {channel_id} if channels else channels,
+            }
+        )
 
         async def authorize(**_: Any) -> AuthorizeResult:
             # No Slack workspace behind the console, so no auth.test to call.
@@ -96,6 +106,8 @@ class ConsoleSession:
             timezones=UserTimezones(None, tz),
             signing_secret=secret,
             authorize=authorize,
+            # No auth.test here: the console's workspace is the bot's own organisation.
+            organisation=Organisation(team_id=TEAM_ID),
         )
         return cls(runtime, replier, secret, user_id=user_id, channel_id=channel_id, tz=tz)
 

@@ -7,6 +7,7 @@ button value), and quotes what the user typed when something went wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,9 @@ if TYPE_CHECKING:  # only for annotations: the renderer must not load the Plivo 
     from bot.plivo import PlivoError, RangePage, Recording
 
 Message = dict[str, Any]
+# Turns a button's payload into its signed value (`Access.sign_button` bound to the request's
+# team and channel): every button value the bot hands out goes through one.
+Sign = Callable[[str], str]
 
 ACTION_NEXT = "recordings_next"
 ACTION_PREV = "recordings_prev"
@@ -110,30 +114,35 @@ def _header_text(page: RangePage) -> str:
     return f"{shown} of more" if page.has_more else shown
 
 
-def _paging_buttons(query: Query, page: RangePage) -> list[dict[str, Any]]:
+def _paging_buttons(query: Query, page: RangePage, sign: Sign) -> list[dict[str, Any]]:
     buttons = []
     if page.offset > 0:
         back = max(0, page.offset - query.page_size)
-        buttons.append(_page_button(ACTION_PREV, "◀ Prev", query, back, page.counts))
+        buttons.append(_page_button(ACTION_PREV, "◀ Prev", query, back, page.counts, sign))
     if page.has_more:
         # Step by the page size, not by what was shown: a page comes back short when Plivo repeats
         # an object (dropped here), and the next page must still start where this one ends.
         ahead = page.offset + query.page_size
-        button = _page_button(ACTION_NEXT, "Next ▶", query, ahead, page.counts)
+        button = _page_button(ACTION_NEXT, "Next ▶", query, ahead, page.counts, sign)
         buttons.append({**button, "style": "primary"})
     return buttons
 
 
 def _page_button(
-    action_id: str, label: str, query: Query, offset: int, counts: tuple[int, ...] | None
+    action_id: str,
+    label: str,
+    query: Query,
+    offset: int,
+    counts: tuple[int, ...] | None,
+    sign: Sign,
 ) -> dict[str, Any]:
-    """A button whose value is the same query at `offset`, with the windows' counts known."""
+    """A button whose signed value is the same query at `offset`, with the windows' counts."""
     turned = query.model_copy(update={"offset": offset, "window_counts": counts})
     return {
         "type": "button",
         "action_id": action_id,
         "text": {"type": "plain_text", "text": label, "emoji": True},
-        "value": turned.encode(),
+        "value": sign(turned.encode()),
     }
 
 
@@ -150,8 +159,9 @@ def _answer(query: Query, text: str, blocks: list[dict[str, Any]]) -> Message:
     }
 
 
-def render_page(query: Query, page: RangePage, *, hint: str | None = None) -> Message:
-    """The answer to a query: header, the query in words, one section per recording, paging."""
+def render_page(query: Query, page: RangePage, *, sign: Sign, hint: str | None = None) -> Message:
+    """The answer to a query: header, the query in words, one section per recording, paging
+    (button values signed by `sign`)."""
     if not page.recordings:
         return render_empty(query, page)
     header = _header_text(page)
@@ -162,7 +172,7 @@ def render_page(query: Query, page: RangePage, *, hint: str | None = None) -> Me
         {"type": "divider"},
     ]
     blocks.extend(render_recording(rec) for rec in page.recordings)
-    buttons = _paging_buttons(query, page)
+    buttons = _paging_buttons(query, page, sign)
     if buttons:
         blocks.append({"type": "actions", "block_id": "paging", "elements": buttons})
     if hint:
@@ -215,12 +225,9 @@ def render_internal_error(command_text: str) -> Message:
     )
 
 
-def render_refusal(command_text: str) -> Message:
-    return render_error(
-        command_text,
-        "You can't use `/recordings` here. Call recordings are only shown to the people and "
-        "channels the app's admin has allowed; ask them if you need access.",
-    )
+def render_refusal(command_text: str, message: str) -> Message:
+    """Access refused (`bot.slack.access` says why, in `message`)."""
+    return render_error(command_text, message)
 
 
 def render_stale_button() -> Message:

@@ -14,13 +14,17 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import partial
 from typing import Any
 
+from bot.audit import audit
 from bot.logs import fields, mask_phone_numbers
 from bot.plivo import PlivoError, RangePage
 from bot.query import ParseError, Query, is_help, parse
 from bot.services import Services
 from bot.slack import blocks
+from bot.slack.access import DAMAGED_BUTTON, Refusal, Requester
 
 log = logging.getLogger("bot.slack.listeners")
 
@@ -51,22 +55,63 @@ def _range(query: Query) -> str:
     return f"{start}/{end}"
 
 
+ACCESS_BUDGET_S = 1.5  # of Slack's 3 s for the ack; a slower check answers by response_url
+
+
 async def recordings_command(ack: Ack, command: dict[str, Any], *, services: Services) -> None:
-    """`/recordings …`: help, refusal or parse error in the ack; else an empty ack, answer later."""
+    """`/recordings …`: the access check, then help, refusal or parse error in the ack; else an
+    empty ack and the answer later."""
     started = time.perf_counter()
     now = services.clock()
+    who = Requester.from_command(command)
+    check = asyncio.ensure_future(services.access.check(who))
+    done, _ = await asyncio.wait({check}, timeout=ACCESS_BUDGET_S)
+    if done:
+        await _command(ack, command, who, check.result(), services, now=now, started=started)
+        return
+    # Slack is slow to say who we are or who is in a user group: acknowledge now, and answer
+    # through the response_url once the check is done.
+    await ack()
+    services.tasks.spawn(_late_command(check, command, who, services, now=now, started=started))
+
+
+async def _late_command(
+    check: asyncio.Future[Refusal | None],
+    command: dict[str, Any],
+    who: Requester,
+    services: Services,
+    *,
+    now: datetime,
+    started: float,
+) -> None:
+    response_url = _str(command.get("response_url"))
+
+    async def respond(message: dict[str, Any] | None = None) -> None:
+        if message is not None:
+            await services.replier.reply(response_url, message)
+
+    await _command(respond, command, who, await check, services, now=now, started=started)
+
+
+async def _command(
+    ack: Ack,
+    command: dict[str, Any],
+    who: Requester,
+    refusal: Refusal | None,
+    services: Services,
+    *,
+    now: datetime,
+    started: float,
+) -> None:
     text = printable(command.get("text") or "")
-    user_id = command.get("user_id") or ""
-    channel_id = command.get("channel_id") or ""
-    if not services.allowed(user_id, channel_id):
-        await ack(blocks.render_refusal(text))
-        log.warning(fields(event="command", user=user_id, channel=channel_id, outcome="refused"))
+    if refusal is not None:
+        await ack(blocks.render_refusal(text, refusal.message))
         return
     if is_help(text):
         await ack(blocks.render_help())
-        log.info(fields(event="command", user=user_id, outcome="help"))
+        log.info(fields(event="command", user=who.user, outcome="help"))
         return
-    tz = await services.timezones.get(user_id)
+    tz = await services.timezones.get(who.user)
     try:
         query = parse(
             text,
@@ -80,13 +125,18 @@ async def recordings_command(ack: Ack, command: dict[str, Any], *, services: Ser
         log.info(
             fields(
                 event="command",
-                user=user_id,
+                user=who.user,
                 outcome="parse_error",
                 token=mask_phone_numbers(exc.token or "")[:_MAX_LOGGED_TOKEN],
                 latency_ms=_elapsed_ms(started),
             )
         )
         return
+    if query.share:
+        refusal = services.access.share_refusal(who)
+        if refusal is not None:
+            await ack(blocks.render_refusal(text, refusal.message))
+            return
     hint = blocks.EMPTY_COMMAND_HINT if not text.strip() else None
     try:
         page = await services.plivo.cached_range(**_range_args(query))
@@ -98,8 +148,8 @@ async def recordings_command(ack: Ack, command: dict[str, Any], *, services: Ser
     if page is not None:
         # Every page it needs is cached (a window that closed a while ago): the answer rides in
         # the ack, at once, and spends none of the response_url's five posts.
-        await ack(blocks.render_page(query, page, hint=hint))
-        _log_answer("command", user_id, query, page, "ok", "in_ack", started)
+        await ack(blocks.render_page(query, page, sign=_signer(services, who), hint=hint))
+        _log_answer("command", who, query, page, "ok", "in_ack", started)
         return
     await ack()
     services.tasks.spawn(
@@ -107,52 +157,61 @@ async def recordings_command(ack: Ack, command: dict[str, Any], *, services: Ser
             services,
             query,
             text,
-            command.get("response_url") or "",
+            _str(command.get("response_url")),
             event="command",
-            user_id=user_id,
+            who=who,
             started=started,
             hint=hint,
         )
     )
 
 
+def _signer(services: Services, who: Requester) -> blocks.Sign:
+    """Button values for `who`'s answer: signed, and bound to their team and channel."""
+    return partial(services.access.sign_button, who=who)
+
+
 async def recordings_page(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], *, services: Services
 ) -> None:
-    """`◀ Prev` / `Next ▶`: ack, then replace the message in place with the page it names."""
+    """`◀ Prev` / `Next ▶`: ack, then (access and the value's signature checked) replace the
+    message in place with the page it names."""
     started = time.perf_counter()
     await ack()
+    services.tasks.spawn(_turn_page(services, body, action, started))
+
+
+async def _turn_page(
+    services: Services, body: dict[str, Any], action: dict[str, Any], started: float
+) -> None:
     # Slack sends objects here; a payload that does not must still get an answer, not a crash.
-    user_id = _str(_dict(body.get("user")).get("id"))
-    channel_id = _str(_dict(body.get("channel")).get("id")) or _str(
-        _dict(body.get("container")).get("channel_id")
-    )
+    who = Requester.from_action(body)
     response_url = _str(body.get("response_url"))
-    if not services.allowed(user_id, channel_id):
-        log.warning(fields(event="click", user=user_id, channel=channel_id, outcome="refused"))
-        services.tasks.spawn(
-            services.replier.reply(response_url, _not_replacing(blocks.render_refusal("")))
-        )
+    refusal = await services.access.check(who)
+    if refusal is not None:
+        message = blocks.render_refusal("", refusal.message)
+        await services.replier.reply(response_url, _not_replacing(message))
+        return
+    payload = services.access.open_button(_str(action.get("value")), who)
+    if payload is None:
+        message = blocks.render_refusal("", DAMAGED_BUTTON)
+        await services.replier.reply(response_url, _not_replacing(message))
         return
     try:
-        query = Query.decode(str(action.get("value") or ""))
+        query = Query.decode(payload)
     except ParseError as exc:
-        log.info(fields(event="click", user=user_id, outcome="stale_button", detail=exc.message))
-        services.tasks.spawn(
-            services.replier.reply(response_url, _not_replacing(blocks.render_stale_button()))
-        )
+        log.info(fields(event="click", user=who.user, outcome="stale_button", detail=exc.message))
+        await services.replier.reply(response_url, _not_replacing(blocks.render_stale_button()))
         return
-    services.tasks.spawn(
-        answer(
-            services,
-            query,
-            query.command(),
-            response_url,
-            event="click",
-            user_id=user_id,
-            started=started,
-            replace=True,
-        )
+    await answer(
+        services,
+        query,
+        query.command(),
+        response_url,
+        event="click",
+        who=who,
+        started=started,
+        replace=True,
     )
 
 
@@ -199,18 +258,19 @@ async def answer(
     response_url: str,
     *,
     event: str,
-    user_id: str,
+    who: Requester,
     started: float,
     replace: bool = False,
     hint: str | None = None,
 ) -> None:
     """Fetch the page from Plivo, render it, deliver it; one log line whatever happens."""
     outcome, page = "ok", None
+    user_id = who.user
     try:
         page = await services.plivo.list_range(
             **_range_args(query), who=user_id, new_search=event == "command"
         )
-        message = blocks.render_page(query, page, hint=hint)
+        message = blocks.render_page(query, page, sign=_signer(services, who), hint=hint)
         if replace:
             message["replace_original"] = True
     except PlivoError as exc:
@@ -237,19 +297,35 @@ async def answer(
         await services.replier.reply(response_url, _not_replacing(_interrupted(text)))
         raise
     delivered = await services.replier.reply(response_url, message)
-    _log_answer(event, user_id, query, page, outcome, delivered, started)
+    _log_answer(event, who, query, page, outcome, delivered, started)
 
 
 def _log_answer(
     event: str,
-    user_id: str,
+    who: Requester,
     query: Query,
     page: RangePage | None,
     outcome: str,
     delivered: bool | str,
     started: float,
 ) -> None:
-    """The one line an answer leaves: what was asked, what Plivo was asked, what was shown."""
+    """The lines an answer leaves: the audit line of a page shown, and what was asked, what Plivo
+    was asked, what was shown."""
+    if page is not None and outcome == "ok":
+        audit(
+            "page.shown",
+            user=who.user,
+            team=who.user_team,
+            channel=who.channel,
+            outcome="ok" if delivered else "undelivered",
+            via=event,
+            filters=query.plivo_params(),
+            shared=query.share,
+            offset=query.offset,
+            shown=len(page.recordings),
+            total=page.total,
+        )
+    user_id = who.user
     if not log.isEnabledFor(logging.INFO):
         return  # building the line costs about 4% of a command's CPU; skip it when unread
     log.info(

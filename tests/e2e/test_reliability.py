@@ -31,13 +31,12 @@ import pytest_asyncio
 
 from bot.config import SAMPLE_AUTH_ID
 from bot.plivo import PlivoRateLimited, PlivoTimeout, PlivoUnavailable
-from bot.query import Query
 from bot.sample_api import SampleApi
 from tests.conftest import action_body, command_body
 from tests.fakes.faulty_plivo import Fault, FaultyPlivo
 from tests.fakes.servers import READY_LINE, BotProcess
 from tests.run.test_server import FlakySlack, control_characters
-from tests.slack.test_app import assert_valid, buttons, shown_ids
+from tests.slack.test_app import assert_valid, button_query, buttons, shown_ids
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -152,7 +151,7 @@ class Stack:
 
     def expected(self, message: dict[str, Any]) -> list[str]:
         """What the page in `message` must show: the sample API's answer for its query."""
-        query = Query.decode(buttons(message)["recordings_next"]["value"])
+        query = button_query(buttons(message)["recordings_next"]["value"])
         rows = self.sample.query(query.plivo_params(), enforce_span=False)
         return [row["recording_id"] for row in rows][query.offset - query.page_size : query.offset]
 
@@ -170,6 +169,7 @@ async def run_stack(**env: str) -> AsyncIterator[Stack]:
             "PLIVO_AUTH_TOKEN": PLIVO_TOKEN,
             "PLIVO_BASE_URL": plivo.url,
             "LOG_LEVEL": "INFO",
+            "ALLOW_EVERYONE": "true",  # closed by default
             **env,
         }
     )
@@ -472,7 +472,10 @@ async def test_malformed_button_values_get_one_clear_message(stack: Stack, value
     assert_valid(message)
     assert "Run the command again" in message["text"]
     assert message["replace_original"] is False
-    await stack.bot.wait_for_lines(lambda line: f"user={user} outcome=stale_button" in line)
+    # Unsigned: refused as damaged before anything reads it.
+    await stack.bot.wait_for_lines(
+        lambda line: f"user={user} " in line and "outcome=refused reason=button_" in line
+    )
     assert stack.slack.attempts[key] == 1
     assert len(stack.plivo.served) == since  # nothing asked of Plivo
 

@@ -19,7 +19,7 @@ from bot.sample_api import SampleApi
 from tests.conftest import action_body, command_body
 from tests.fakes.servers import AsgiServer, BotProcess
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
-from tests.slack.test_app import assert_valid, buttons, shown_ids
+from tests.slack.test_app import assert_valid, button_query, buttons, shown_ids
 
 SECRET = "e2e-signing-secret-7c1d"
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -65,6 +65,7 @@ async def stack() -> AsyncIterator[Stack]:
             "SLACK_API_URL": slack.api_url,
             "PLIVO_AUTH_ID": SAMPLE_AUTH_ID,
             "PLIVO_AUTH_TOKEN": SAMPLE_AUTH_TOKEN,
+            "ALLOW_EVERYONE": "true",  # closed by default
             "PLIVO_BASE_URL": plivo.url,
         }
     )
@@ -95,7 +96,7 @@ async def test_first_page_and_next(stack: Stack) -> None:
     (first,) = await stack.slack.wait_for(key)
     assert_valid(first)
     nxt = buttons(first)["recordings_next"]["value"]
-    query = Query.decode(nxt)
+    query = button_query(nxt)
     everything = expected(stack, query)
     assert shown_ids(first) == everything[:10]
     assert query.tz == "America/New_York"  # from users.info

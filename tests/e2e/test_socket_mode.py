@@ -12,12 +12,11 @@ import pytest
 import pytest_asyncio
 
 from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
-from bot.query import Query
 from bot.sample_api import SampleApi
 from tests.conftest import command_body
 from tests.fakes.servers import AsgiServer, BotProcess
 from tests.fakes.slack import APP_TOKEN, BOT_TOKEN, FakeSlack
-from tests.slack.test_app import assert_valid, buttons, shown_ids
+from tests.slack.test_app import assert_valid, button_query, buttons, shown_ids
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -34,6 +33,7 @@ async def socket_stack() -> AsyncIterator[tuple[BotProcess, FakeSlack, SampleApi
             "SLACK_API_URL": slack.api_url,
             "PLIVO_AUTH_ID": SAMPLE_AUTH_ID,
             "PLIVO_AUTH_TOKEN": SAMPLE_AUTH_TOKEN,
+            "ALLOW_EVERYONE": "true",  # closed by default
             "PLIVO_BASE_URL": plivo.url,
         },
         process_type="worker",
@@ -66,7 +66,7 @@ async def test_a_command_is_acked_over_the_socket_and_answered(
     assert not ack.get("payload")  # an empty ack: the answer follows at response_url
     (answer,) = await slack.wait_for("s1")
     assert_valid(answer)
-    query = Query.decode(buttons(answer)["recordings_next"]["value"])
+    query = button_query(buttons(answer)["recordings_next"]["value"])
     assert query.tz == "Europe/London"  # users.info, through the bot token
     expected = sample.query(query.plivo_params(), enforce_span=False)
     assert shown_ids(answer) == [row["recording_id"] for row in expected[:10]]

@@ -1,5 +1,5 @@
-"""A fake of the parts of Slack the bot talks to: the Web API (`auth.test`, `users.info`) and the
-`response_url` receiver, as a real aiohttp server on 127.0.0.1.
+"""A fake of the parts of Slack the bot talks to: the Web API (`auth.test`, `users.info`,
+`usergroups.users.list`) and the `response_url` receiver, as a real aiohttp server on 127.0.0.1.
 
 slack-sdk's async client speaks aiohttp, which no httpx mock reaches, hence a real local server.
 Tests wait for answers on events, never by sleeping.
@@ -36,6 +36,12 @@ class FakeSlack:
     attempts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     base: str = ""
     app_token: str = APP_TOKEN
+    # What auth.test says of the bot's organisation (an Enterprise Grid id when set).
+    team_id: str = "T0FAKE"
+    enterprise_id: str | None = None
+    # usergroups.users.list: members of each user group; `usergroups_fail` answers an error.
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    usergroups_fail: bool = False
 
     def __post_init__(self) -> None:
         self._arrived = asyncio.Condition()
@@ -88,17 +94,26 @@ class FakeSlack:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if method == "auth.test":
-            return web.json_response(
-                {
-                    "ok": True,
-                    "url": "https://fake.slack.test/",
-                    "team": "Fake",
-                    "user": "recordings",
-                    "team_id": "T0FAKE",
-                    "user_id": "UBOT",
-                    "bot_id": "BBOT",
-                }
-            )
+            identity = {
+                "ok": True,
+                "url": "https://fake.slack.test/",
+                "team": "Fake",
+                "user": "recordings",
+                "team_id": self.team_id,
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+            }
+            if self.enterprise_id is not None:
+                identity["enterprise_id"] = self.enterprise_id
+                identity["is_enterprise_install"] = not self.team_id
+            return web.json_response(identity)
+        if method == "usergroups.users.list":
+            if self.usergroups_fail:
+                return web.json_response({"ok": False, "error": "missing_scope"})
+            group = params.get("usergroup", "")
+            if group not in self.usergroups:
+                return web.json_response({"ok": False, "error": "no_such_subteam"})
+            return web.json_response({"ok": True, "users": self.usergroups[group]})
         if method == "users.info":
             if self.users_info_delay_s:
                 await asyncio.sleep(self.users_info_delay_s)

@@ -62,6 +62,7 @@ def settings_for(slack: FakeSlack, **extra: Any) -> Settings:
         "slack_api_url": slack.api_url,
         "plivo_sample_data": True,
         "plivo_sample_now": NOW,
+        "allow_everyone": True,  # closed by default; these tests are about an allowed person
         **extra,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -47,6 +47,11 @@ def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def button_query(value: str) -> Query:
+    """The query a (signed) Prev/Next value carries, signature not checked."""
+    return Query.decode(value.rsplit("~", 2)[0])
+
+
 def shown_ids(message: dict[str, Any]) -> list[str]:
     return [
         block["accessory"]["value"]
@@ -342,7 +347,7 @@ async def test_a_failing_page_cache_is_logged_and_the_search_still_answers(
 
 async def test_plivo_error_after_a_click_keeps_the_page(make_harness: HarnessFactory) -> None:
     h: Harness = await make_harness(plivo=failing_plivo(503, {"error": "down"}))
-    value = parse("conference=sales yesterday", NOW, TZ).encode()
+    value = h.button(parse("conference=sales yesterday", NOW, TZ).encode())
     _, posted = await h.click(blocks.ACTION_NEXT, value)
     assert only(posted)["replace_original"] is False
 
@@ -365,7 +370,7 @@ async def test_allow_lists(
 ) -> None:
     h: Harness = await make_harness(user_zones={user: TZ}, **settings)
     ack, posted = await h.command("yesterday", user=user, channel=channel)
-    value = parse("conference=sales yesterday", NOW, TZ).encode()
+    value = h.button(parse("conference=sales yesterday", NOW, TZ).encode(), channel=channel)
     _, clicked = await h.click(blocks.ACTION_NEXT, value, user=user, channel=channel)
     if allowed:
         assert ack.body == "" and len(posted) == 1 and h.plivo_requests
@@ -426,6 +431,8 @@ async def test_listener_can_be_called_directly(make_harness: HarnessFactory) -> 
         acked.append(args or kwargs)
 
     await listeners.recordings_command(
-        ack, {"text": "help", "user_id": USER, "channel_id": CHANNEL}, services=h.services
+        ack,
+        {"text": "help", "user_id": USER, "channel_id": CHANNEL, "team_id": "T0FAKE"},
+        services=h.services,
     )
     assert acked and acked[0][0]["blocks"][0]["type"] == "header"

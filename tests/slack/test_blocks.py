@@ -11,8 +11,16 @@ from hypothesis import strategies as st
 
 from bot.plivo import RangePage, Recording
 from bot.query import parse
+from bot.signing import Signer
 from bot.slack import blocks
 from tests.slack.test_app import assert_valid, buttons
+
+SIGNER = Signer("test-button-secret", "button")
+
+
+def SIGN(payload: str) -> str:
+    return SIGNER.sign(payload, team="T1", channel="C1")
+
 
 NOW = datetime(2026, 3, 11, 22, 30, tzinfo=UTC)
 
@@ -102,35 +110,39 @@ def test_user_text_in_names_is_escaped() -> None:
 
 
 def test_header_says_slice_and_total() -> None:
-    message = blocks.render_page(_query(), _page(10, offset=10))
+    message = blocks.render_page(_query(), _page(10, offset=10), sign=SIGN)
     assert message["blocks"][0]["text"]["text"] == "Recordings 11–20 of 948"
-    unknown = blocks.render_page(_query(), _page(10, total=None, more=True))
+    unknown = blocks.render_page(_query(), _page(10, total=None, more=True), sign=SIGN)
     assert unknown["blocks"][0]["text"]["text"] == "Recordings 1–10 of more"
 
 
 def test_paging_buttons_carry_offset_and_counts() -> None:
-    message = blocks.render_page(_query(), _page(10, offset=10))
+    message = blocks.render_page(_query(), _page(10, offset=10), sign=SIGN)
     assert_valid(message)
     found = buttons(message)
-    nxt = _query().decode(found[blocks.ACTION_NEXT]["value"])
-    prev = _query().decode(found[blocks.ACTION_PREV]["value"])
+    nxt = _query().decode(
+        SIGNER.verify(found[blocks.ACTION_NEXT]["value"], team="T1", channel="C1")
+    )
+    prev = _query().decode(
+        SIGNER.verify(found[blocks.ACTION_PREV]["value"], team="T1", channel="C1")
+    )
     assert (nxt.offset, prev.offset) == (20, 0)
     assert nxt.window_counts == prev.window_counts == (500, 448)
-    first = buttons(blocks.render_page(_query(), _page(10, offset=0)))
+    first = buttons(blocks.render_page(_query(), _page(10, offset=0), sign=SIGN))
     assert blocks.ACTION_PREV not in first
-    last = buttons(blocks.render_page(_query(), _page(8, offset=940, more=False)))
+    last = buttons(blocks.render_page(_query(), _page(8, offset=940, more=False), sign=SIGN))
     assert blocks.ACTION_NEXT not in last
 
 
 def test_share_and_fallback_text() -> None:
-    message = blocks.render_page(_query("conference=sales yesterday share"), _page(3))
+    message = blocks.render_page(_query("conference=sales yesterday share"), _page(3), sign=SIGN)
     assert message["response_type"] == "in_channel"
     assert message["text"].startswith("Recordings 1–3 of 948")
 
 
 def test_reproducible_command_is_shown() -> None:
     query = _query()
-    message = blocks.render_page(query, _page(3))
+    message = blocks.render_page(query, _page(3), sign=SIGN)
     assert f"/recordings {query.command()}" in json.dumps(message, ensure_ascii=False)
 
 
@@ -138,7 +150,7 @@ def test_help_and_errors_are_valid_ephemeral_messages() -> None:
     for message in (
         blocks.render_help(),
         blocks.render_error("conf=x", "bad"),
-        blocks.render_refusal("x"),
+        blocks.render_refusal("x", "not for you"),
         blocks.render_stale_button(),
         blocks.render_internal_error("today"),
         blocks.render_empty(_query()),
@@ -156,5 +168,7 @@ def test_help_and_errors_are_valid_ephemeral_messages() -> None:
 )
 def test_any_page_stays_within_limits(n: int, name: str, url: str, command_text: str) -> None:
     recs = [_recording(i, conference_name=name, recording_url=url) for i in range(n)]
-    assert_valid(blocks.render_page(_query(), RangePage(recs, 0, 20, 10_000, True, None, 1)))
+    assert_valid(
+        blocks.render_page(_query(), RangePage(recs, 0, 20, 10_000, True, None, 1), sign=SIGN)
+    )
     assert_valid(blocks.render_error(command_text, "problem"))

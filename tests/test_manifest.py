@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "manifest.yml"
 SCHEMA_DIR = Path(__file__).resolve().parent / "fixtures" / "slack-manifest-schema"
 
-SCOPES = {"commands", "chat:write", "users:read"}
+# usergroups:read for ALLOWED_USERGROUP_IDS; files:write and im:write for files sent into a DM.
+SCOPES = {"commands", "chat:write", "users:read", "usergroups:read", "files:write", "im:write"}
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -127,7 +128,7 @@ def test_command_and_interactivity_share_the_events_url(manifest: dict[str, Any]
     assert command_url.endswith("/slack/events")
 
 
-def test_bot_scopes_are_exactly_the_three(manifest: dict[str, Any]) -> None:
+def test_bot_scopes_are_exactly_those_the_bot_uses(manifest: dict[str, Any]) -> None:
     scopes = manifest["oauth_config"]["scopes"]
     assert set(scopes) == {"bot"}, "no user or optional scopes"
     assert sorted(scopes["bot"]) == sorted(SCOPES)  # also catches a duplicate

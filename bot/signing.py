@@ -58,7 +58,9 @@ class Signer:
         self._clock = clock
 
     def _mac(self, payload: str, expiry: str, team: str, channel: str) -> str:
-        message = "\x1f".join((team, channel, expiry, payload)).encode()
+        # surrogatepass: a value comes back from Slack's JSON, where `\ud800` is a lone surrogate;
+        # it must fail the check, not crash it.
+        message = "\x1f".join((team, channel, expiry, payload)).encode("utf-8", "surrogatepass")
         return _b64(hmac.new(self._key, message, hashlib.sha256).digest()[:_MAC_BYTES])
 
     def sign(

@@ -62,3 +62,11 @@ def test_any_edit_is_refused(payload: str, data: st.DataObject) -> None:
 def test_malformed_is_refused(value: str) -> None:
     with pytest.raises(BadSignature):
         signer().verify(value, team="T", channel="C")
+
+
+def test_a_lone_surrogate_is_refused_not_a_crash() -> None:
+    """Slack's JSON can carry `\\ud800`, which Python decodes to a lone surrogate."""
+    value = signer().sign("\ud800", team="T", channel="C")
+    assert signer().verify(value, team="T", channel="C") == "\ud800"
+    with pytest.raises(BadSignature):
+        signer().verify("\udfff" + value[1:], team="T", channel="C")

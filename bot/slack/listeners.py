@@ -143,7 +143,7 @@ async def _command(
     except Exception:
         # Only a shortcut failed: the search below still answers (and reports what it meets), but
         # a broken cache must not go unseen.
-        log.exception(fields(event="command", user=user_id, outcome="cache_error"))
+        log.exception(fields(event="command", user=who.user, outcome="cache_error"))
         page = None
     if page is not None:
         # Every page it needs is cached (a window that closed a while ago): the answer rides in

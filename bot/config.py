@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     phone_region: str = "US"
     page_size: int = Field(10, ge=1, le=20)
+    # Export (`/recordings export`): rows one export may hold, and exports running at once.
+    export_max_rows: int = Field(50_000, ge=1, le=1_000_000)
+    export_concurrency: int = Field(2, ge=1, le=10)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     # Access (who may see recordings): closed by default, see bot/slack/access.py. The user lists

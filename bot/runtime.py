@@ -28,6 +28,7 @@ from bot.query import warm_up
 from bot.services import Services
 from bot.slack.access import Access, Organisation, UserGroups, button_signer, slack_members
 from bot.slack.app import build_app
+from bot.slack.export import exports_from_settings
 from bot.slack.replies import Replier, ResponseUrlReplier
 from bot.slack.timezones import UserTimezones
 
@@ -160,6 +161,7 @@ class Runtime:
             clock = lambda: pinned  # noqa: E731
         if clock is not None:
             services.clock = clock
+        services.exports = exports_from_settings(settings, web_client, plivo, access.signer)
         if authorize is None and identity is not None:
             authorize = identity.authorizer()
         app = build_app(

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.plivo import PlivoClient
@@ -16,6 +16,9 @@ from bot.signing import Signer
 from bot.slack.access import Access
 from bot.slack.replies import Replier
 from bot.slack.timezones import UserTimezones
+
+if TYPE_CHECKING:
+    from bot.slack.export import Exports
 
 log = logging.getLogger("bot.services")
 
@@ -75,6 +78,8 @@ class Services:
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
     # The moment a command arrives; replaceable so tests can pin "now".
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Exports (`/recordings export`): their queue, engine and Slack client; set by Runtime.start.
+    exports: Exports | None = None
 
     @property
     def signer(self) -> Signer:

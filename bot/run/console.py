@@ -28,9 +28,11 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
 from bot.query.tokens import as_slack_sends
+from bot.run.console_export import export_to_folder
 from bot.runtime import Runtime
 from bot.slack.access import Organisation
 from bot.slack.blocks import ACTION_NEXT, ACTION_PREV, COMMAND
+from bot.slack.export import subcommand
 from bot.slack.timezones import UserTimezones
 
 Message = dict[str, Any]
@@ -38,7 +40,7 @@ Message = dict[str, Any]
 KEYS_HELP = (
     "Type what you would type after /recordings (e.g. conference=sales since yesterday).\n"
     "  n  Next ▶    p  ◀ Prev    j  the last message's Block Kit JSON    ?  these keys    q  quit\n"
-    "  help  the bot's own help"
+    "  help  the bot's own help    export …  writes a CSV of the whole search to this folder"
 )
 TEAM_ID = "TCONSOLE"
 _DATE_TOKEN = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]*)>")
@@ -292,6 +294,9 @@ async def _loop(session: ConsoleSession, renderer: Renderer, interactive: bool) 
                 where = "next" if lowered == "n" else "previous"
                 out.print(f"[yellow]There is no {where} page here.[/yellow]")
                 continue
+        elif subcommand(line) is not None:
+            await export_to_folder(session, line, out)
+            continue
         else:
             messages = await session.command(line)
         for message in messages:

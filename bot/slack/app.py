@@ -11,8 +11,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
-from bot.slack import listeners
-from bot.slack.blocks import ACTION_NEXT, ACTION_OPEN, ACTION_PREV, COMMAND
+from bot.slack import export, listeners
+from bot.slack.blocks import ACTION_EXPORT, ACTION_NEXT, ACTION_OPEN, ACTION_PREV, COMMAND
+from bot.slack.export_blocks import ACTION_CANCEL
 
 
 class _TokenNotice(logging.Filter):
@@ -44,6 +45,8 @@ def register(app: AsyncApp, services: Services) -> None:
     app.action(ACTION_NEXT)(_bound(listeners.recordings_page, services))
     app.action(ACTION_PREV)(_bound(listeners.recordings_page, services))
     app.action(ACTION_OPEN)(listeners.recordings_open)
+    app.action(ACTION_EXPORT)(_bound(export.export_click, services))
+    app.action(ACTION_CANCEL)(_bound(export.cancel_click, services))
 
 
 def build_app(

@@ -25,6 +25,7 @@ Sign = Callable[[str], str]
 ACTION_NEXT = "recordings_next"
 ACTION_PREV = "recordings_prev"
 ACTION_OPEN = "recordings_open"
+ACTION_EXPORT = "recordings_export"
 COMMAND = "/recordings"
 WARNING = ":warning:"
 NAMES_WITHOUT_MEANING = {"", "noname"}
@@ -146,6 +147,17 @@ def _page_button(
     }
 
 
+def _export_button(query: Query, sign: Sign) -> dict[str, Any]:
+    """**Export CSV**: the whole search (from its start, shared or not) as a file in a DM."""
+    whole = query.model_copy(update={"offset": 0, "window_counts": None, "share": False})
+    return {
+        "type": "button",
+        "action_id": ACTION_EXPORT,
+        "text": {"type": "plain_text", "text": "Export CSV", "emoji": True},
+        "value": sign(whole.encode()),
+    }
+
+
 def _query_context(query: Query, summary: str) -> dict[str, Any]:
     return _context(summary, f"Same search any time: {_quote(f'{COMMAND} {query.command()}')}")
 
@@ -172,9 +184,8 @@ def render_page(query: Query, page: RangePage, *, sign: Sign, hint: str | None =
         {"type": "divider"},
     ]
     blocks.extend(render_recording(rec) for rec in page.recordings)
-    buttons = _paging_buttons(query, page, sign)
-    if buttons:
-        blocks.append({"type": "actions", "block_id": "paging", "elements": buttons})
+    buttons = [*_paging_buttons(query, page, sign), _export_button(query, sign)]
+    blocks.append({"type": "actions", "block_id": "paging", "elements": buttons})
     if hint:
         blocks.append(_context(hint))
     return _answer(query, f"{header} · {_plain(summary)}", blocks)
@@ -262,7 +273,9 @@ HELP_TIMES = (
     "• `since monday`, `after 9am`, `before march 1`, `until friday`, `on march 8`\n"
     "• `between monday and tuesday`, `from 9am to 5pm`, `2026-03-01 - 2026-03-05`\n"
     "• exact instants: `since=2026-03-10T07:00:00Z`\n"
-    "*Sharing*: answers are only visible to you; add `share` to post them in the channel."
+    "*Sharing*: answers are only visible to you; add `share` to post them in the channel.\n"
+    "*Export*: `/recordings export [filters] [time range]` (or *Export CSV* under an answer) "
+    "sends every match, up to 366 days, as a CSV file to your DMs."
 )
 
 HELP_EXAMPLES = (

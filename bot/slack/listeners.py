@@ -23,7 +23,7 @@ from bot.logs import fields, mask_phone_numbers
 from bot.plivo import PlivoError, RangePage
 from bot.query import ParseError, Query, is_help, parse
 from bot.services import Services
-from bot.slack import blocks
+from bot.slack import blocks, export
 from bot.slack.access import DAMAGED_BUTTON, Refusal, Requester
 
 log = logging.getLogger("bot.slack.listeners")
@@ -106,6 +106,11 @@ async def _command(
     text = printable(command.get("text") or "")
     if refusal is not None:
         await ack(blocks.render_refusal(text, refusal.message))
+        return
+    if export.subcommand(text) is not None:
+        await export.export_command(
+            ack, who, text, _str(command.get("response_url")), services=services
+        )
         return
     if is_help(text):
         await ack(blocks.render_help())

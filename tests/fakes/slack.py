@@ -1,5 +1,6 @@
 """A fake of the parts of Slack the bot talks to: the Web API (`auth.test`, `users.info`,
-`usergroups.users.list`) and the `response_url` receiver, as a real aiohttp server on 127.0.0.1.
+`usergroups.users.list`, `conversations.open`, `chat.postMessage`, `chat.update`, the external file
+upload of `files_upload_v2`) and the `response_url` receiver, as a real aiohttp server on 127.0.0.1.
 
 slack-sdk's async client speaks aiohttp, which no httpx mock reaches, hence a real local server.
 Tests wait for answers on events, never by sleeping.
@@ -17,6 +18,15 @@ from urllib.parse import parse_qs
 from aiohttp import web
 
 BOT_TOKEN = "xoxb-fake-bot-token-0000"
+_MESSAGING = frozenset(
+    {
+        "conversations.open",
+        "chat.postMessage",
+        "chat.update",
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    }
+)
 APP_TOKEN = "xapp-1-fake-app-token-0000"
 
 
@@ -42,6 +52,14 @@ class FakeSlack:
     # usergroups.users.list: members of each user group; `usergroups_fail` answers an error.
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     usergroups_fail: bool = False
+    # Direct messages: conversations.open answers with this error instead when set.
+    dm_error: str | None = None
+    # chat.postMessage / chat.update: (channel, ts, message) in arrival order.
+    posted: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    # Uploads: file id -> the bytes sent to its upload URL; completed: completeUploadExternal calls.
+    uploaded: dict[str, bytes] = field(default_factory=dict)
+    completed: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._arrived = asyncio.Condition()
@@ -62,6 +80,7 @@ class FakeSlack:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -125,7 +144,56 @@ class FakeSlack:
             return web.json_response(
                 {"ok": True, "user": {"id": user, "tz": self.user_zones[user]}}
             )
+        if method in _MESSAGING:
+            return await self._messaging(method, params)
         return web.json_response({"ok": False, "error": "unknown_method"})
+
+    async def _messaging(self, method: str, params: dict[str, Any]) -> web.Response:
+        """conversations.open, chat.*, files.* (external upload): recorded, then waiters woken."""
+        async with self._arrived:
+            answer = self._messaging_answer(method, params)
+            self._arrived.notify_all()
+        return web.json_response(answer)
+
+    def _messaging_answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "conversations.open":
+            if self.dm_error:
+                return {"ok": False, "error": self.dm_error}
+            return {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).lstrip("U")}}
+        if method in ("chat.postMessage", "chat.update"):
+            for key in ("blocks",):  # form-encoded calls send blocks as JSON text
+                if isinstance(params.get(key), str):
+                    params[key] = json.loads(params[key])
+            if method == "chat.postMessage":
+                params["ts"] = f"{1_700_000_000 + len(self.posted)}.000100"
+                self.posted.append(params)
+            else:
+                self.updates.append(params)
+            return {"ok": True, "channel": params.get("channel"), "ts": params["ts"]}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.uploaded) + len(self.completed) + 1:08d}"
+            self.uploaded.setdefault(file_id, b"")
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base}/upload/{file_id}"}
+        # files.completeUploadExternal
+        files = params.get("files")
+        params["files"] = json.loads(files) if isinstance(files, str) else files
+        self.completed.append(params)
+        return {
+            "ok": True,
+            "files": [{"id": f["id"], "title": f.get("title")} for f in params["files"]],
+        }
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        async with self._arrived:
+            self.uploaded[request.match_info["file_id"]] = body
+            self._arrived.notify_all()
+        return web.Response(text="OK - " + str(len(body)))
+
+    async def wait_until(self, condition: Any, timeout: float = 30.0) -> None:
+        """Until `condition()` holds (checked whenever the bot calls the fake)."""
+        async with asyncio.timeout(timeout), self._arrived:
+            await self._arrived.wait_for(condition)
 
     async def _response(self, request: web.Request) -> web.Response:
         key = request.match_info["key"]

@@ -93,7 +93,7 @@ async def test_first_page_then_next_then_prev(make_harness: HarnessFactory) -> N
     assert second["replace_original"] is True
     assert shown_ids(second) == everything[10:20]
     assert second["blocks"][0]["text"]["text"] == f"Recordings 11–20 of {len(everything)}"
-    assert set(buttons(second)) == {blocks.ACTION_PREV, blocks.ACTION_NEXT}
+    assert set(buttons(second)) == {blocks.ACTION_PREV, blocks.ACTION_NEXT, blocks.ACTION_EXPORT}
 
     _, posted = await h.click(blocks.ACTION_PREV, buttons(second)[blocks.ACTION_PREV]["value"])
     back = only(posted)
@@ -130,7 +130,7 @@ async def test_last_page_has_no_next(make_harness: HarnessFactory) -> None:
     _, posted = await h.command(f"{text} page={last_page}")
     message = only(posted)
     assert shown_ids(message) == everything[(last_page - 1) * 20 :]
-    assert set(buttons(message)) == {blocks.ACTION_PREV}
+    assert set(buttons(message)) == {blocks.ACTION_PREV, blocks.ACTION_EXPORT}
 
 
 async def test_long_range_pages_across_windows(make_harness: HarnessFactory) -> None:

@@ -14,6 +14,8 @@ import phonenumbers
 from pydantic import AwareDatetime, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.listen.hosts import check_public_url, parse_media_hosts
+
 Mode = Literal["serve", "socket", "console"]
 
 # The embedded sample API accepts exactly these credentials, so sample mode still exercises auth.
@@ -90,11 +92,20 @@ class Settings(BaseSettings):
     button_secret: SecretStr | None = None
     button_ttl_s: int = Field(30 * 24 * 3600, ge=60, le=366 * 24 * 3600)
 
+    # Listening (▶ Listen): where listening links point, how a recording reaches the person who
+    # clicked, and the only hosts recordings may be fetched from (see bot/listen/).
+    public_url: str | None = None
+    listen_mode: Literal["link", "upload"] | None = None
+    listen_link_ttl_s: int = Field(900, ge=30, le=7 * 24 * 3600)
+    listen_max_mb: int = Field(200, ge=1, le=1000)
+    media_hosts: CommaList = frozenset({"media.plivo.com", "s3.amazonaws.com"})
+
     @field_validator(
         "allowed_user_ids",
         "allowed_usergroup_ids",
         "allowed_channel_ids",
         "allowed_team_ids",
+        "media_hosts",
         mode="before",
     )
     @classmethod
@@ -110,6 +121,22 @@ class Settings(BaseSettings):
     @classmethod
     def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         return _token_shape(value, "xapp-", "an App-Level Token (Basic Information)")
+
+    @field_validator("media_hosts")
+    @classmethod
+    def _media_hosts(cls, value: frozenset[str]) -> frozenset[str]:
+        parse_media_hosts(value)  # raises ValueError naming the bad entry
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_public_url(value)
+
+    @field_validator("listen_mode", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -196,18 +223,30 @@ class Settings(BaseSettings):
         if not self.plivo_sample_data:
             needed.append(("PLIVO_AUTH_ID", self.plivo_auth_id))
             needed.append(("PLIVO_AUTH_TOKEN", self.plivo_auth_token))
+        if mode == "serve" and self.listen_mode != "upload":
+            needed.append(("PUBLIC_URL", self.public_url))
         problems = []
+        if mode == "socket" and self.listen_mode == "link" and "LISTEN_MODE" not in skip:
+            problems.append(
+                "LISTEN_MODE=link needs the web server (python -m bot serve) to serve the "
+                "links; in Socket Mode unset it or set LISTEN_MODE=upload"
+            )
         for name, value in needed:
             if name in skip:
                 continue
             if not value or (isinstance(value, SecretStr) and not value.get_secret_value()):
-                hint = (
-                    " (or set PLIVO_SAMPLE_DATA=true to run on built-in sample data)"
-                    if name.startswith("PLIVO_")
-                    else ""
-                )
+                hint = _HINTS.get(name.split("_")[0], "")
                 problems.append(f"{name} is required to {mode} but is not set{hint}")
         return problems
+
+
+_HINTS = {
+    "PLIVO": " (or set PLIVO_SAMPLE_DATA=true to run on built-in sample data)",
+    "PUBLIC": (
+        " (the bot's own https address, e.g. https://my-recordings.herokuapp.com, for ▶ Listen "
+        "links; or set LISTEN_MODE=upload to send recordings to people's DMs instead)"
+    ),
+}
 
 
 def _token_shape(value: SecretStr | None, prefix: str, what: str) -> SecretStr | None:

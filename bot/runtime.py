@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import httpx
@@ -21,16 +21,24 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.listen.hosts import host_of, insecure_public_url, parse_media_hosts
+from bot.listen.media import MediaClient
+from bot.listen.service import Listening, ListenMode
+from bot.listen.upload import DmUploader
 from bot.plivo import PlivoClient
 from bot.plivo.cache import PageCache
 from bot.plivo.transport import pooled_transport
 from bot.query import warm_up
 from bot.services import Services
+from bot.signing import Signer
 from bot.slack.access import Access, Organisation, UserGroups, button_signer, slack_members
 from bot.slack.app import build_app
 from bot.slack.export import exports_from_settings
 from bot.slack.replies import Replier, ResponseUrlReplier
 from bot.slack.timezones import UserTimezones
+
+if TYPE_CHECKING:
+    from bot.sample_api import SampleApi
 
 log = logging.getLogger("bot.runtime")
 
@@ -42,9 +50,9 @@ AUTH_TEST_TIMEOUT_S = 10.0
 SAMPLE_BASE_URL = "http://sample-api.invalid"
 
 
-def plivo_client(settings: Settings) -> PlivoClient:
+def plivo_client(settings: Settings, sample: SampleApi | None = None) -> PlivoClient:
     """The Plivo client the settings describe: Plivo itself over aiohttp's connection pool, or
-    (`PLIVO_SAMPLE_DATA`) the built-in sample API, answering in-process."""
+    (`PLIVO_SAMPLE_DATA`) the built-in sample API (`sample`, or a new one), answering in-process."""
     auth_id, auth_token = settings.plivo_credentials
     common: dict[str, Any] = {
         "auth_id": auth_id,
@@ -55,11 +63,15 @@ def plivo_client(settings: Settings) -> PlivoClient:
     }
     if not settings.plivo_sample_data:
         return PlivoClient(base_url=settings.plivo_base_url, transport=pooled_transport(), **common)
-    from bot.sample_api import SampleApi  # only sample mode pays for building the data set
-
-    api = SampleApi(now=settings.plivo_sample_now)
+    api = sample or sample_api(settings)
     transport = httpx.MockTransport(api.handler)
     return PlivoClient(base_url=SAMPLE_BASE_URL, transport=transport, **common)
+
+
+def sample_api(settings: Settings) -> SampleApi:
+    from bot.sample_api import SampleApi  # only sample mode pays for building the data set
+
+    return SampleApi(now=settings.plivo_sample_now)
 
 
 class BotIdentity:
@@ -104,6 +116,22 @@ class BotIdentity:
         return authorize
 
 
+def _media_client(settings: Settings, transport: httpx.AsyncBaseTransport | None) -> MediaClient:
+    """The one client for recordings' audio (`transport`: the sample's media, in sample mode)."""
+    hosts = parse_media_hosts(settings.media_hosts)
+    # The account's credentials go to Plivo's own hosts only (not, say, to S3).
+    plivo_hosts = {host_of(settings.plivo_base_url)} | {
+        host for host in hosts if host == "plivo.com" or host.endswith(".plivo.com")
+    }
+    usable = settings.plivo_sample_data or (settings.plivo_auth_id and settings.plivo_auth_token)
+    return MediaClient(
+        hosts,
+        credentials=settings.plivo_credentials if usable else None,
+        credential_hosts=frozenset(plivo_hosts),
+        transport=transport,
+    )
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -123,6 +151,8 @@ class Runtime:
         signing_secret: str | None = None,
         authorize: Callable[..., Awaitable[Any]] | None = None,
         organisation: Organisation | None = None,
+        listen_mode: ListenMode | None = None,
+        media_transport: httpx.AsyncBaseTransport | None = None,
     ) -> Runtime:
         began = time.perf_counter()
         warm_up()
@@ -131,7 +161,12 @@ class Runtime:
         web_client = AsyncWebClient(
             token=token, base_url=settings.slack_api_url, session=session, timeout=5
         )
-        plivo = plivo or plivo_client(settings)
+        if plivo is None:
+            # In sample mode one sample API answers both the Plivo API and its media host.
+            sample = sample_api(settings) if settings.plivo_sample_data else None
+            plivo = plivo_client(settings, sample)
+            if media_transport is None and sample is not None:
+                media_transport = httpx.MockTransport(sample.handler)
         closers: list[Callable[[], Awaitable[Any]]] = [plivo.aclose, session.close]
         if signing_secret is None and settings.slack_signing_secret:
             signing_secret = settings.slack_signing_secret.get_secret_value()
@@ -162,6 +197,26 @@ class Runtime:
         if clock is not None:
             services.clock = clock
         services.exports = exports_from_settings(settings, web_client, plivo, access.signer)
+        media = _media_client(settings, media_transport)
+        closers.insert(0, media.aclose)
+        mode: ListenMode = listen_mode or (
+            "link" if settings.public_url and settings.listen_mode != "upload" else "upload"
+        )
+        if mode == "link" and settings.public_url and insecure_public_url(settings.public_url):
+            log.warning(
+                "PUBLIC_URL is http://, so listening links travel unencrypted; use https://"
+            )
+        services.listening = Listening(
+            plivo=plivo,
+            media=media,
+            # The buttons' key, another purpose: a button's value never passes for a link's token.
+            signer=Signer(settings.button_key or signing_secret or "", "listen"),
+            mode=mode,
+            link_ttl_s=settings.listen_link_ttl_s,
+            max_bytes=settings.listen_max_mb * 1024 * 1024,
+            public_url=settings.public_url,
+            uploader=DmUploader(web_client, session),
+        )
         if authorize is None and identity is not None:
             authorize = identity.authorizer()
         app = build_app(

@@ -18,6 +18,7 @@ from bot.slack.replies import Replier
 from bot.slack.timezones import UserTimezones
 
 if TYPE_CHECKING:
+    from bot.listen.service import Listening
     from bot.slack.export import Exports
 
 log = logging.getLogger("bot.services")
@@ -80,6 +81,8 @@ class Services:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # Exports (`/recordings export`): their queue, engine and Slack client; set by Runtime.start.
     exports: Exports | None = None
+    # ▶ Listen: links, DM uploads or (console) files; built by the runtime.
+    listening: Listening | None = None
 
     @property
     def signer(self) -> Signer:

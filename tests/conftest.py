@@ -239,6 +239,7 @@ async def make_harness(sample: SampleApi) -> AsyncIterator[HarnessFactory]:
             Settings(_env_file=None, **values),  # type: ignore[call-arg]
             plivo=plivo or recording_client(sample, seen),
             clock=lambda: NOW,
+            media_transport=httpx.MockTransport(sample.handler),
         )
         harness = Harness(runtime, slack, sample, seen)
         made.append(harness)

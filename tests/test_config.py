@@ -111,7 +111,17 @@ def test_missing_credentials_name_the_variable(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(ConfigError, match="SLACK_APP_TOKEN is required to socket"):
         load_settings().require("socket")
     monkeypatch.setenv("PLIVO_SAMPLE_DATA", "true")
+    with pytest.raises(ConfigError, match=r"PUBLIC_URL is required to serve .*LISTEN_MODE=upload"):
+        load_settings().require("serve")
+    monkeypatch.setenv("LISTEN_MODE", "upload")
     assert load_settings().require("serve").plivo_credentials[0].startswith("MA")
+    monkeypatch.setenv("LISTEN_MODE", "link")
+    monkeypatch.setenv("PUBLIC_URL", "https://bot.example.com/")
+    settings = load_settings().require("serve")
+    assert settings.public_url == "https://bot.example.com"
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    with pytest.raises(ConfigError, match="LISTEN_MODE=link needs the web server"):
+        load_settings().require("socket")
 
 
 def test_every_problem_is_reported_in_one_run(monkeypatch: pytest.MonkeyPatch) -> None:

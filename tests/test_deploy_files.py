@@ -26,7 +26,7 @@ from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
-REQUIRED_ENV = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}
+REQUIRED_ENV = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "PUBLIC_URL"}
 WEB_COMMAND = "python -m bot serve"
 WORKER_COMMAND = "python -m bot socket"
 

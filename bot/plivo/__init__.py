@@ -13,6 +13,7 @@ from .errors import (
     PlivoTimeout,
     PlivoUnavailable,
     RangeTooLong,
+    RecordingGone,
 )
 from .limiter import Priority, RateLimiter
 from .models import PageMeta, RangePage, Recording, RecordingList
@@ -38,6 +39,7 @@ __all__ = [
     "RangeTooLong",
     "RateLimiter",
     "Recording",
+    "RecordingGone",
     "RecordingList",
     "format_time",
 ]

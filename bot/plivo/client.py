@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Hashable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -30,18 +30,22 @@ from bot.wire import MAX_LIMIT
 from .cache import PageCache, cut_page
 from .errors import (
     PlivoError,
+    PlivoNotFound,
     PlivoRateLimited,
     PlivoTimeout,
     PlivoUnavailable,
+    RecordingGone,
 )
 from .flights import Flights
 from .limiter import Priority, RateLimiter
-from .models import RangePage, RecordingList
+from .models import RangePage, Recording, RecordingList
 from .paging import Job, RangePager
-from .responses import error_for, parse_page, retry_after
+from .responses import error_for, parse_page, parse_recording, retry_after
 from .windows import EndOp, StartOp, Window, split_range
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 TIME_FILTERS = frozenset({"add_time__gt", "add_time__gte", "add_time__lt", "add_time__lte"})
 FILTERS = TIME_FILTERS | {
@@ -161,6 +165,19 @@ class PlivoClient:
         _check_paging(limit, offset)
         params = {**filters, "limit": str(limit), "offset": str(offset)}
         return await self._request(params, _Tally(who, priority))
+
+    async def get_recording(
+        self, recording_id: str, *, who: str = "", priority: Priority = Priority.INTERACTIVE
+    ) -> Recording:
+        """Plivo's "Retrieve a recording" (`GET …/Recording/{id}/`): its details, the media URL
+        among them. Raises `RecordingGone` when Plivo no longer has it, else a PlivoError."""
+        if not recording_id or recording_id in (".", ".."):
+            raise ValueError("a recording id is needed")
+        url = httpx.URL(f"{self._url}{quote(recording_id, safe='')}/")
+        try:
+            return await self._get(url, _Tally(who, priority), parse_recording)
+        except PlivoNotFound as exc:
+            raise RecordingGone(str(exc), status=exc.status, api_id=exc.api_id) from None
 
     async def list_range(
         self,
@@ -336,6 +353,15 @@ class PlivoClient:
     ) -> RecordingList:
         """GET the list with retries; return the parsed page (given to `keep` first) or raise a
         PlivoError."""
+        page = await self._get(self._request_url(params), tally, parse_page)
+        if keep is not None:
+            keep(page)
+        return page
+
+    async def _get(
+        self, url: httpx.URL, tally: _Tally, parse: Callable[[httpx.Response], _T]
+    ) -> _T:
+        """GET `url` with retries; return `parse` of the answer or raise a PlivoError."""
         attempt = 0
         while True:
             tally.requests += 1
@@ -347,7 +373,7 @@ class PlivoClient:
                     # httpx's timeout bounds each read, so a server dripping a byte a second would
                     # never time out; this bounds the whole attempt.
                     async with asyncio.timeout(self._timeout_s):
-                        response = await self._http.get(self._request_url(params))
+                        response = await self._http.get(url)
             except TimeoutError:
                 failure: PlivoError = PlivoTimeout(
                     f"Plivo did not finish answering within {self._timeout_s}s"
@@ -361,10 +387,7 @@ class PlivoClient:
             else:
                 status = response.status_code
                 if 200 <= status < 300:
-                    page = parse_page(response)
-                    if keep is not None:
-                        keep(page)
-                    return page
+                    return parse(response)
                 failure = error_for(response)
                 if status != 429 and status < 500:
                     raise failure

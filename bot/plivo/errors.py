@@ -71,6 +71,14 @@ class PlivoNotFound(PlivoError):
     )
 
 
+class RecordingGone(PlivoNotFound):
+    """Plivo has no recording by that id (any more): deleted, or past its storage period."""
+
+    default_user_message = (
+        "Plivo no longer has this recording: it was deleted or is past its storage period."
+    )
+
+
 class PlivoRateLimited(PlivoError):
     """Plivo kept answering 429, or asked the bot to wait longer than is worth it."""
 

@@ -15,7 +15,7 @@ from .errors import (
     PlivoRateLimited,
     PlivoUnavailable,
 )
-from .models import RecordingList
+from .models import Recording, RecordingList
 
 
 def parse_page(response: httpx.Response) -> RecordingList:
@@ -26,6 +26,18 @@ def parse_page(response: httpx.Response) -> RecordingList:
         raise PlivoUnavailable(
             f"Plivo answered {response.status_code} with a body that is not a recording list "
             f"({kind}; {exc.error_count()} problem(s), first: {exc.errors()[0]['msg']})",
+            status=response.status_code,
+        ) from None
+
+
+def parse_recording(response: httpx.Response) -> Recording:
+    """The body of "Retrieve a recording": one recording object (with Plivo's `api_id`)."""
+    try:
+        return Recording.model_validate_json(response.content)
+    except pydantic.ValidationError as exc:
+        raise PlivoUnavailable(
+            f"Plivo answered {response.status_code} with a body that is not a recording "
+            f"({exc.error_count()} problem(s), first: {exc.errors()[0]['msg']})",
             status=response.status_code,
         ) from None
 

@@ -2,7 +2,8 @@
 
 It runs the real app: each line becomes a signed slash-command request dispatched through the same
 Bolt app, listeners, query language and Plivo client; `n` and `p` send the real `block_actions`
-request with the real button value. Only Slack's transport is replaced: answers posted to a
+request with the real button value, and `l N` clicks ▶ Listen on recording N, which saves the
+recording to a file in the current folder. Only Slack's transport is replaced: answers posted to a
 `response_url` are caught here and drawn in the terminal instead.
 """
 
@@ -31,7 +32,7 @@ from bot.query.tokens import as_slack_sends
 from bot.run.console_export import export_to_folder
 from bot.runtime import Runtime
 from bot.slack.access import Organisation
-from bot.slack.blocks import ACTION_NEXT, ACTION_PREV, COMMAND
+from bot.slack.blocks import ACTION_LISTEN, ACTION_NEXT, ACTION_PREV, COMMAND
 from bot.slack.export import subcommand
 from bot.slack.timezones import UserTimezones
 
@@ -39,7 +40,8 @@ Message = dict[str, Any]
 
 KEYS_HELP = (
     "Type what you would type after /recordings (e.g. conference=sales since yesterday).\n"
-    "  n  Next ▶    p  ◀ Prev    j  the last message's Block Kit JSON    ?  these keys    q  quit\n"
+    "  n  Next ▶    p  ◀ Prev    l N  ▶ Listen to recording N (saved to a file here)\n"
+    "  j  the last message's Block Kit JSON    ?  these keys    q  quit\n"
     "  help  the bot's own help    export …  writes a CSV of the whole search to this folder"
 )
 TEAM_ID = "TCONSOLE"
@@ -110,6 +112,7 @@ class ConsoleSession:
             authorize=authorize,
             # No auth.test here: the console's workspace is the bot's own organisation.
             organisation=Organisation(team_id=TEAM_ID),
+            listen_mode="file",  # no Slack to send it to: ▶ Listen saves it in this folder
         )
         return cls(runtime, replier, secret, user_id=user_id, channel_id=channel_id, tz=tz)
 
@@ -175,8 +178,19 @@ class ConsoleSession:
                     return {**element, "block_id": block.get("block_id", "")}
         return None
 
-    async def click(self, action_id: str) -> list[Message] | None:
-        button = self.button(action_id)
+    def listen_buttons(self) -> list[dict[str, Any]]:
+        """The ▶ Listen buttons of the last page, in order (recording 1 first)."""
+        found = []
+        for block in (self.last or {}).get("blocks", []):
+            accessory = block.get("accessory") or {}
+            if block.get("type") == "section" and accessory.get("action_id") == ACTION_LISTEN:
+                found.append({**accessory, "block_id": block.get("block_id", "")})
+        return found
+
+    async def click(
+        self, action_id: str, button: dict[str, Any] | None = None
+    ) -> list[Message] | None:
+        button = button or self.button(action_id)
         if button is None:
             return None
         payload = {
@@ -208,6 +222,7 @@ class Renderer:
     def __init__(self, console: Console, tz: str) -> None:
         self.out = console
         self.zone = ZoneInfo(tz)
+        self._listen = 0
 
     def mrkdwn(self, text: str) -> str:
         def date(match: re.Match[str]) -> str:
@@ -226,6 +241,7 @@ class Renderer:
         if not blocks:
             self.out.print(self.mrkdwn(str(message.get("text", ""))))
             return
+        self._listen = 0
         for block in blocks:
             self.block(block)
         self.out.print()
@@ -237,8 +253,11 @@ class Renderer:
         elif kind == "section":
             lines = self.mrkdwn(block.get("text", {}).get("text", "")).split("\n")
             accessory = block.get("accessory") or {}
-            if accessory.get("url"):
-                lines.append(f"[blue]{escape(accessory['url'])}[/blue]")
+            if accessory.get("action_id") == ACTION_LISTEN:
+                self._listen += 1
+                # The signed value begins with the recording id (signed, not secret).
+                recording = str(accessory.get("value", "")).split("~", 1)[0]
+                lines.append(f"[bold]\\[l {self._listen}][/bold] ▶ Listen · recording {recording}")
             self.out.print("• " + lines[0])
             for line in lines[1:]:
                 self.out.print("  " + line)
@@ -287,7 +306,14 @@ async def _loop(session: ConsoleSession, renderer: Renderer, interactive: bool) 
         if lowered == "j":
             out.print_json(json.dumps(session.last or {}, ensure_ascii=False))
             continue
-        if lowered in ("n", "p"):
+        if (number := _listen_key(lowered)) is not None:
+            found = session.listen_buttons()
+            if not 1 <= number <= len(found):
+                shown = f"1 to {len(found)}" if found else "none on the last page"
+                out.print(f"[yellow]There is no recording {number} here ({shown}).[/yellow]")
+                continue
+            messages = await session.click(ACTION_LISTEN, found[number - 1])
+        elif lowered in ("n", "p"):
             action = ACTION_NEXT if lowered == "n" else ACTION_PREV
             messages = await session.click(action)
             if messages is None:
@@ -301,6 +327,12 @@ async def _loop(session: ConsoleSession, renderer: Renderer, interactive: bool) 
             messages = await session.command(line)
         for message in messages:
             renderer.message(message)
+
+
+def _listen_key(text: str) -> int | None:
+    """N from `l N` (or `lN`); None when `text` is not that key."""
+    match = re.fullmatch(r"l\s*(\d{1,3})", text)
+    return int(match.group(1)) if match else None
 
 
 async def _run(settings: Settings, tz: str, user_id: str, channel_id: str) -> int:

@@ -1,4 +1,5 @@
-"""The HTTP face of the bot: a small ASGI app with `POST /slack/events` and `GET /healthz`.
+"""The HTTP face of the bot: a small ASGI app with `POST /slack/events`, `GET /healthz` and the
+listening links, `GET /listen/<token>` (`bot.run.listen_route`).
 
 Written against ASGI directly (no web framework) because it has two routes and sits on the hot path:
 every slash command and click passes through here. Bodies are capped (413); Slack's signature is
@@ -23,6 +24,8 @@ from slack_bolt.response import BoltResponse
 
 from bot.config import Settings
 from bot.run.gate import ProbeLog, SeenRequests, SignatureCheck
+from bot.run.listen_route import PREFIX as LISTEN_PREFIX
+from bot.run.listen_route import serve_listen
 from bot.runtime import Runtime
 from bot.slack import blocks
 from bot.slack.listeners import printable
@@ -132,6 +135,10 @@ class SlackAsgiApp:
             ready = self.runtime is not None and not self.stopping
             body = json.dumps({"ok": ready}).encode()
             await _send(send, 200 if ready else 503, body, _JSON)
+            return
+        if path.startswith(LISTEN_PREFIX):
+            listening = self.runtime.services.listening if self.runtime else None
+            await serve_listen(listening, scope, receive, send)
             return
         if path != EVENTS_PATH:
             await _send(send, 404, b"not found\n", _TEXT)

@@ -42,7 +42,8 @@ async def run_socket_mode(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runtime = await Runtime.start(settings)
+    # No web server here to serve listening links: ▶ Listen sends the file to the clicker's DMs.
+    runtime = await Runtime.start(settings, listen_mode="upload")
     handler = AsyncSocketModeHandler(
         runtime.app, settings.slack_app_token.get_secret_value(), logger=sdk_logger()
     )

@@ -1,9 +1,11 @@
-"""A faithful in-process fake of Plivo's List Recordings endpoint.
+"""A faithful in-process fake of Plivo's List Recordings and Retrieve a Recording endpoints, and of
+the media host serving the recordings' audio.
 
 `SampleApi.handler` serves it through `httpx.MockTransport`; `SampleApi.asgi()` serves it over
 real HTTP (see `python -m bot.sample_api`). It applies every filter with Plivo's semantics,
 Plivo's limits (30-day `add_time` range, `limit` 1..20, the 7-day default window) and Plivo's
-error shapes, and logs each request so tests can check what reached the wire.
+error shapes, and logs each request so tests can check what reached the wire. Each recording's
+`recording_url` serves a few seconds of generated tone (`audio.py`), honouring `Range`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import re
 import time
 import uuid
 from bisect import bisect_left, bisect_right
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +28,7 @@ import httpx
 
 from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
 
+from .audio import ToneWav, parse_range
 from .data import SampleRecording, generate
 
 MAX_SPAN = timedelta(days=30)
@@ -49,6 +52,11 @@ _STORAGE_OPS: dict[str, Callable[[int, int], bool]] = {
     "recording_storage_duration__lt": int.__lt__,
     "recording_storage_duration__lte": int.__le__,
 }
+
+PLIVO_MEDIA = "https://media.plivo.com"
+# The media host's paths: /v1/Account/{auth_id}/Recording/{recording_id}.{format}
+_MEDIA_PATH = re.compile(r"/v1/Account/([^/]+)/Recording/([^/]+)\.(mp3|wav)")
+_CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -101,6 +109,7 @@ class SampleApi:
         with_total_count: bool = True,
         clock: Callable[[], float] = time.monotonic,
         max_log: int = 100_000,
+        media_base: str = PLIVO_MEDIA,
     ) -> None:
         now = now or datetime.now(UTC)
         if now.tzinfo is None:
@@ -121,6 +130,14 @@ class SampleApi:
         self._authorization = f"Basic {token}"
         self._account_prefix = "/v1/Account/"
         self._path = f"/v1/Account/{auth_id}/Recording/"
+        self._by_id = {body["recording_id"]: body for body in self.recordings}
+        self.media_base = media_base
+        """Where the recordings' audio is served: Plivo's media host, or this fake's own address
+        when it runs as a local server (set it once the port is known)."""
+        self.media_sizes: dict[str, int] = {}
+        """Sizes in bytes of recordings whose audio should be longer than a few seconds."""
+        self.media_requests: list[tuple[str, str | None, int]] = []
+        """(recording id, Range header, status) of each request for audio."""
 
     def query(
         self, params: Mapping[str, str], *, enforce_span: bool = True
@@ -146,10 +163,28 @@ class SampleApi:
 
     async def handler(self, request: httpx.Request) -> httpx.Response:
         """An `httpx.MockTransport` handler serving the fake in-process (async clients)."""
+        if _MEDIA_PATH.fullmatch(request.url.path):
+            status, headers, audio, span = self.media(
+                request.method, request.url.path, request.headers.get("range")
+            )
+
+            async def body() -> AsyncIterator[bytes]:
+                if audio is not None and span is not None:
+                    for chunk in audio.chunks(*span):
+                        yield chunk
+
+            # A stream, as from a real server: read in chunks by whoever asked.
+            return httpx.Response(status, headers=headers, content=body())
         return self.sync_handler(request)
 
     def sync_handler(self, request: httpx.Request) -> httpx.Response:
         """The same, for a synchronous `httpx.Client`."""
+        if _MEDIA_PATH.fullmatch(request.url.path):
+            status, headers, audio, span = self.media(
+                request.method, request.url.path, request.headers.get("range")
+            )
+            content = audio.read(*span) if audio is not None and span is not None else b""
+            return httpx.Response(status, content=content, headers=headers)
         params = dict(request.url.params.multi_items())
         status, body = self.respond(
             request.method, request.url.path, params, request.headers.get("authorization")
@@ -174,6 +209,9 @@ class SampleApi:
             )
             if latency_s > 0:
                 await asyncio.sleep(latency_s)
+            if _MEDIA_PATH.fullmatch(scope["path"]):
+                await self._send_media(scope, send)
+                return
             status, body = self.respond(scope["method"], scope["path"], params, authorization)
             payload = _dump(body)
             headers = [
@@ -184,6 +222,19 @@ class SampleApi:
             await send({"type": "http.response.body", "body": payload})
 
         return app
+
+    async def _send_media(self, scope: Scope, send: Send) -> None:
+        """The audio, streamed a chunk at a time (a test's 100 MB recording is never held)."""
+        range_header = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"range"), None
+        )
+        status, headers, audio, span = self.media(scope["method"], scope["path"], range_header)
+        raw = [(k.encode(), v.encode()) for k, v in headers]
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        if audio is not None and span is not None:
+            for chunk in audio.chunks(*span):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
 
     def _answer(
         self, method: str, path: str, params: Mapping[str, str], authorization: str | None
@@ -196,6 +247,8 @@ class SampleApi:
             f"{self._account_prefix}{self.auth_id}/"
         ):
             return 401, {"api_id": _api_id(), "error": "authentication failed"}
+        if path.startswith(self._path) and path.count("/") == self._path.count("/") + 1:
+            return self._retrieve(method, path[len(self._path) :].rstrip("/"))
         if path not in (self._path, self._path.rstrip("/")):
             return 404, {"api_id": _api_id(), "error": "not found"}
         if method != "GET":
@@ -204,6 +257,65 @@ class SampleApi:
             return 200, self._page(params)
         except SampleApiError as exc:
             return exc.status, {"api_id": _api_id(), "error": exc.error}
+
+    def _retrieve(self, method: str, recording_id: str) -> tuple[int, dict[str, Any]]:
+        """Retrieve a recording: the object as List Recordings shows it, with an `api_id`."""
+        if method != "GET":
+            return 405, {"api_id": _api_id(), "error": f"method {method} not allowed"}
+        body = self._by_id.get(recording_id)
+        if body is None:
+            return 404, {"api_id": _api_id(), "error": "not found"}
+        return 200, {"api_id": _api_id(), **self._public(body)}
+
+    def _public(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The body with its `recording_url` on `media_base`."""
+        if self.media_base == PLIVO_MEDIA:
+            return body
+        url = body["recording_url"].replace(PLIVO_MEDIA, self.media_base.rstrip("/"), 1)
+        return {**body, "recording_url": url}
+
+    def media(
+        self, method: str, path: str, range_header: str | None
+    ) -> tuple[int, list[tuple[str, str]], ToneWav | None, tuple[int, int] | None]:
+        """Answer a request to the media host: (status, headers, audio, byte range to send)."""
+        match = _MEDIA_PATH.fullmatch(path)
+        body = self._by_id.get(match.group(2)) if match else None
+        if (
+            match is None
+            or body is None
+            or match.group(1) != self.auth_id
+            or match.group(3) != body["recording_format"]
+        ):
+            status, headers, audio, span = 404, [("content-type", "text/plain")], None, None
+        elif method not in ("GET", "HEAD"):
+            status, headers, audio, span = 405, [("allow", "GET, HEAD")], None, None
+        else:
+            rid = body["recording_id"]
+            audio = ToneWav(rid, self.media_sizes.get(rid))
+            headers = [
+                ("content-type", _CONTENT_TYPES[match.group(3)]),
+                ("accept-ranges", "bytes"),
+            ]
+            wanted = parse_range(range_header, audio.size)
+            if wanted == "unsatisfiable":
+                status, span, audio = 416, None, None
+                headers.append(("content-range", f"bytes */{self._size(rid)}"))
+            elif wanted is None:
+                status, span = 200, (0, audio.size - 1)
+            else:
+                assert isinstance(wanted, tuple)
+                status, span = 206, wanted
+                headers.append(("content-range", f"bytes {span[0]}-{span[1]}/{audio.size}"))
+            length = 0 if span is None else span[1] - span[0] + 1
+            headers.append(("content-length", str(length)))
+            if method == "HEAD":
+                audio = None
+        if match is not None:
+            self.media_requests.append((match.group(2), range_header, status))
+        return status, headers, audio, span
+
+    def _size(self, recording_id: str) -> int:
+        return ToneWav(recording_id, self.media_sizes.get(recording_id)).size
 
     def _page(self, params: Mapping[str, str]) -> dict[str, Any]:
         limit = _int_param(params, "limit", 20)
@@ -222,6 +334,8 @@ class SampleApi:
             top = selection.hi - 1 - offset
             bottom = max(selection.lo - 1, top - limit)
             page = [self._rows[i].body for i in range(top, bottom, -1)]
+        if self.media_base != PLIVO_MEDIA:
+            page = [self._public(body) for body in page]
         meta: dict[str, Any] = {
             "limit": limit,
             "next": self._link(params, limit, offset + limit) if offset + limit < total else None,

@@ -100,7 +100,11 @@ def _render(
     extra: dict[str, Any],
 ) -> SampleRecording:
     rid = _uuid(rng, odd=rng.random() < 0.004)
-    fmt = "mp3" if rng.random() < 0.9 else "wav"
+    # Plivo records mp3 or wav; the sample's audio is generated WAV (there is no MP3 encoder in
+    # the standard library), so every sample recording says wav and serves what it says. The draw
+    # stays, so the rest of the data set is the same for a given seed.
+    rng.random()
+    fmt = "wav"
     duration_ms = round(seconds * 1000)
     # Plivo adds the recording a few seconds after it ends.
     end_ms = round(added.timestamp() * 1000) - rng.randint(800, 8000)

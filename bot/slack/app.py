@@ -11,8 +11,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
-from bot.slack import export, listeners
-from bot.slack.blocks import ACTION_EXPORT, ACTION_NEXT, ACTION_OPEN, ACTION_PREV, COMMAND
+from bot.slack import export, listen, listeners
+from bot.slack.blocks import (
+    ACTION_EXPORT,
+    ACTION_LISTEN,
+    ACTION_NEXT,
+    ACTION_OPEN,
+    ACTION_PREV,
+    COMMAND,
+)
 from bot.slack.export_blocks import ACTION_CANCEL
 
 
@@ -44,6 +51,7 @@ def register(app: AsyncApp, services: Services) -> None:
     app.command(COMMAND)(_bound(listeners.recordings_command, services))
     app.action(ACTION_NEXT)(_bound(listeners.recordings_page, services))
     app.action(ACTION_PREV)(_bound(listeners.recordings_page, services))
+    app.action(ACTION_LISTEN)(_bound(listen.recordings_listen, services))
     app.action(ACTION_OPEN)(listeners.recordings_open)
     app.action(ACTION_EXPORT)(_bound(export.export_click, services))
     app.action(ACTION_CANCEL)(_bound(export.cancel_click, services))

@@ -24,7 +24,8 @@ Sign = Callable[[str], str]
 
 ACTION_NEXT = "recordings_next"
 ACTION_PREV = "recordings_prev"
-ACTION_OPEN = "recordings_open"
+ACTION_OPEN = "recordings_open"  # the old link button: messages already in Slack still send it
+ACTION_LISTEN = "recordings_listen"
 ACTION_EXPORT = "recordings_export"
 COMMAND = "/recordings"
 WARNING = ":warning:"
@@ -76,7 +77,7 @@ def _recording_name(rec: Recording) -> str | None:
     return None
 
 
-def render_recording(rec: Recording) -> dict[str, Any]:
+def render_recording(rec: Recording, sign: Sign | None = None) -> dict[str, Any]:
     started = rec.started_at
     first = [slack_date(started) if started else "time unknown", format_duration(rec.duration_s)]
     # "conference *sales*" names the type too; a bare type only when there is no name to show.
@@ -95,13 +96,14 @@ def render_recording(rec: Recording) -> dict[str, Any]:
     if second:
         text += "\n" + " · ".join(second)
     block = _section(text)
-    if rec.recording_url:
+    if rec.recording_url and sign is not None:
+        # A button, not a link: the media URL stays with the bot, which checks each clicker
+        # and hands them the recording itself (bot.slack.listen).
         block["accessory"] = {
             "type": "button",
-            "action_id": ACTION_OPEN,
+            "action_id": ACTION_LISTEN,
             "text": {"type": "plain_text", "text": "▶ Listen", "emoji": True},
-            "url": rec.recording_url[:3000],
-            "value": rec.recording_id[:2000],
+            "value": sign(rec.recording_id),
         }
     return block
 
@@ -183,7 +185,7 @@ def render_page(query: Query, page: RangePage, *, sign: Sign, hint: str | None =
         _query_context(query, summary),
         {"type": "divider"},
     ]
-    blocks.extend(render_recording(rec) for rec in page.recordings)
+    blocks.extend(render_recording(rec, sign) for rec in page.recordings)
     buttons = [*_paging_buttons(query, page, sign), _export_button(query, sign)]
     blocks.append({"type": "actions", "block_id": "paging", "elements": buttons})
     if hint:

@@ -1,4 +1,4 @@
-"""The Bolt listeners: `/recordings`, the Prev/Next buttons and the link buttons.
+"""The Bolt listeners: `/recordings` and the Prev/Next buttons (▶ Listen: `bot.slack.listen`).
 
 Plain functions, registered by `bot.slack.app.register`, so tests can call them directly; their
 collaborators arrive as the keyword `services`, bound once at registration. A command is
@@ -221,7 +221,7 @@ async def _turn_page(
 
 
 async def recordings_open(ack: Ack) -> None:
-    """A link button opens the recording in the browser; Slack still sends an action to ack."""
+    """The old link button, still in messages sent before ▶ Listen became a button: ack it."""
     await ack()
 
 

@@ -100,7 +100,13 @@ class BotProcess:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self, timeout: float = 30.0) -> BotProcess:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **self.env, "PORT": str(self.port)}
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            # Listening links point back at this bot unless a test says otherwise.
+            "PUBLIC_URL": self.url,
+            **self.env,
+            "PORT": str(self.port),
+        }
         self.process = await asyncio.create_subprocess_exec(
             *procfile_command(self.process_type),
             cwd=ROOT,

@@ -184,7 +184,8 @@ class FakeSlack:
         }
 
     async def _upload(self, request: web.Request) -> web.Response:
-        body = await request.read()
+        # Read in chunks: a recording may be larger than the app's client_max_size.
+        body = b"".join([chunk async for chunk in request.content.iter_chunked(64 * 1024)])
         async with self._arrived:
             self.uploaded[request.match_info["file_id"]] = body
             self._arrived.notify_all()
@@ -235,6 +236,18 @@ class FakeSlack:
                 reply = await self.socket_replies.get()
                 if reply.get("envelope_id") == envelope_id:
                     return reply
+
+    async def wait_for_upload(self, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """The completed external uploads, once there are `count` of them."""
+        async with asyncio.timeout(timeout), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.completed) >= count)
+        return self.completed
+
+    def bodies(self) -> list[str]:
+        """Everything the bot sent to Slack (API calls and response_url posts), as text."""
+        sent = [json.dumps(params) for _, params in self.calls]
+        sent += [json.dumps(m) for ms in self.responses.values() for m in ms]
+        return sent
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 11, 22, 30, tzinfo=UTC)
 TZ = "America/Los_Angeles"
 SAMPLE_ENV = {"PLIVO_SAMPLE_DATA": "true", "PLIVO_SAMPLE_NOW": NOW.isoformat()}
-URL = re.compile(r"https://media\.plivo\.com/\S+/Recording/([0-9a-z-]{36})\.(?:mp3|wav)")
+# Each recording's ▶ Listen key names it; no media URL is ever shown.
+URL = re.compile(r"\[l \d+\] ▶ Listen · recording ([0-9a-z-]{36})")
 
 
 def console(

@@ -53,10 +53,11 @@ def button_query(value: str) -> Query:
 
 
 def shown_ids(message: dict[str, Any]) -> list[str]:
+    """The recordings on a page, by their ▶ Listen buttons (a signed value starts with the id)."""
     return [
-        block["accessory"]["value"]
+        block["accessory"]["value"].split("~", 1)[0]
         for block in message["blocks"]
-        if block.get("accessory", {}).get("action_id") == blocks.ACTION_OPEN
+        if block.get("accessory", {}).get("action_id") == blocks.ACTION_LISTEN
     ]
 
 

@@ -78,7 +78,7 @@ def test_date_token_has_epoch_and_utc_fallback() -> None:
 
 
 def test_recording_section_shows_everything_known() -> None:
-    section = blocks.render_recording(_recording())
+    section = blocks.render_recording(_recording(), lambda rid: f"{rid}~signed")
     text = section["text"]["text"]
     for part in (
         "<!date^1773139515^",
@@ -89,8 +89,14 @@ def test_recording_section_shows_everything_known() -> None:
         "mp3",
     ):
         assert part in text
-    assert section["accessory"]["url"].endswith("/0.mp3")
-    assert section["accessory"]["action_id"] == blocks.ACTION_OPEN
+    accessory = section["accessory"]
+    assert accessory["action_id"] == blocks.ACTION_LISTEN
+    assert accessory["value"] == "00000000-1c8c-1124-a664-0026b945b522~signed"
+    assert "url" not in accessory and "media.plivo.com" not in json.dumps(section)
+
+
+def test_no_listen_button_without_a_signer() -> None:
+    assert "accessory" not in blocks.render_recording(_recording())
 
 
 def test_meaningless_names_and_missing_fields_are_left_out() -> None:

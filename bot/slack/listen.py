@@ -1,0 +1,57 @@
+"""The ▶ Listen button (`recordings_listen`): checks, then the recording for the clicker alone.
+
+Like every click: acknowledged at once, access checked (`Access.check`), the value's signature
+verified for the click's team and channel (`Access.open_button`): the recording id inside is the
+only one this click can ask for, and it is never read from user text. The answer goes through the
+click's own `response_url` as an ephemeral message that leaves the page in place: a listening
+link, or word that the file is in the clicker's DMs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.listen.tokens import ListenGrant, valid_id
+from bot.services import Services
+from bot.slack import blocks
+from bot.slack import listen_messages as messages
+from bot.slack.access import Refusal, Requester
+
+log = logging.getLogger(__name__)
+
+Ack = Callable[..., Awaitable[Any]]
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+async def recordings_listen(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], *, services: Services
+) -> None:
+    await ack()
+    services.tasks.spawn(_listen(services, body, action))
+
+
+async def _listen(services: Services, body: dict[str, Any], action: dict[str, Any]) -> None:
+    who = Requester.from_action(body)
+    response_url = _str(body.get("response_url"))
+    refusal = await services.access.check(who)
+    if refusal is not None:
+        message = {**blocks.render_refusal("", refusal.message), "replace_original": False}
+        await services.replier.reply(response_url, message)
+        return
+    recording_id = services.access.open_button(_str(action.get("value")), who)
+    if recording_id is not None and not valid_id(recording_id):
+        # Signed by this bot yet not a recording id (a Prev/Next value, say): not for this button.
+        services.access.refused(who, Refusal("button_not_listen", messages.DAMAGED))
+        recording_id = None
+    if recording_id is None:
+        await services.replier.reply(response_url, messages.render_listen_damaged())
+        return
+    assert services.listening is not None  # the runtime always builds one
+    grant = ListenGrant(recording_id, who.user, who.user_team)
+    message = await services.listening.deliver(grant, channel=who.channel)
+    await services.replier.reply(response_url, message)

@@ -132,11 +132,11 @@ def test_every_problem_is_reported_in_one_run(monkeypatch: pytest.MonkeyPatch) -
         load_settings("serve")
     problems = info.value.problems
     named = {p.split(" ", 1)[0]: p for p in problems}
-    assert len(named) == len(problems) == 6
+    assert len(named) == len(problems) == 7
     assert "must start with xoxb-" in named["SLACK_BOT_TOKEN"]
     assert "less than or equal to 20" in named["PAGE_SIZE"]
     assert "'PST' is not an IANA time zone name" in named["DEFAULT_TIMEZONE"]
-    for missing in ("SLACK_SIGNING_SECRET", "PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN"):
+    for missing in ("SLACK_SIGNING_SECRET", "PLIVO_AUTH_ID", "PLIVO_AUTH_TOKEN", "PUBLIC_URL"):
         assert "is required to serve but is not set" in named[missing]
     assert all("xoxp-user-token-secret" not in p for p in problems)
 
@@ -185,6 +185,7 @@ def test_entry_point_exits_2_with_one_line(tmp_path: Path) -> None:
         "SLACK_BOT_TOKEN": "xoxb-hidden-token",
         "SLACK_SIGNING_SECRET": "s3",
         "PLIVO_SAMPLE_DATA": "true",
+        "PUBLIC_URL": "https://bot.example.com",
     }
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
@@ -206,7 +207,12 @@ def test_entry_point_missing_variable(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "serve"],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "SLACK_SIGNING_SECRET": "s3", "PLIVO_SAMPLE_DATA": "true"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SLACK_SIGNING_SECRET": "s3",
+            "PLIVO_SAMPLE_DATA": "true",
+            "PUBLIC_URL": "https://bot.example.com",
+        },
         capture_output=True,
         text=True,
         timeout=60,

@@ -91,6 +91,7 @@ async def stack() -> AsyncIterator[Stack]:
         "PLIVO_AUTH_TOKEN": SAMPLE_AUTH_TOKEN,
         "PLIVO_BASE_URL": plivo.url,
         "MEDIA_HOSTS": plivo.url,
+        "ALLOWED_USER_IDS": USER,  # closed by default
     }
     link = await BotProcess(env=env).start()
     upload = await BotProcess(env={**env, "LISTEN_MODE": "upload"}).start()

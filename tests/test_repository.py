@@ -14,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCANNED = ("bot", "tests", "bench")
+TOP_FILES = ("Makefile", "pyproject.toml", "Dockerfile", "Procfile", "app.json", ".ci/run")
 TEXT_SUFFIXES = {".py", ".md", ".txt", ".toml", ".cfg", ".ini", ".yml", ".yaml", ".json", ""}
 # Written so that this file does not match itself.
 SHARED = re.compile(r"\.\./+shared")
@@ -25,7 +26,7 @@ IMPURE_BOT = ("bot.plivo.client", "bot.sample_api", "bot.runtime")
 
 
 def scanned_files() -> list[Path]:
-    files = [ROOT / "Makefile"]
+    files = [ROOT / name for name in TOP_FILES if (ROOT / name).is_file()]
     for top in SCANNED:
         for path in sorted((ROOT / top).rglob("*")):
             if path.is_file() and path.suffix in TEXT_SUFFIXES and "__pycache__" not in path.parts:

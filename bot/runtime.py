@@ -162,9 +162,13 @@ class Runtime:
             token=token, base_url=settings.slack_api_url, session=session, timeout=5
         )
         if plivo is None:
-            # In sample mode one sample API answers both the Plivo API and its media host.
-            sample = sample_api(settings) if settings.plivo_sample_data else None
-            plivo = plivo_client(settings, sample)
+            try:
+                # In sample mode one sample API answers both the Plivo API and its media host.
+                sample = sample_api(settings) if settings.plivo_sample_data else None
+                plivo = plivo_client(settings, sample)
+            except BaseException:
+                await session.close()  # no "Unclosed client session" on top of the real error
+                raise
             if media_transport is None and sample is not None:
                 media_transport = httpx.MockTransport(sample.handler)
         closers: list[Callable[[], Awaitable[Any]]] = [plivo.aclose, session.close]

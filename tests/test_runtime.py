@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot import runtime
 from bot.config import Settings
 from bot.plivo import PlivoUnavailable
 from bot.plivo.transport import pooled_transport
@@ -88,3 +89,22 @@ async def test_an_unreachable_plivo_is_unavailable_not_slow() -> None:
             await client.list_recordings({}, limit=3)
     assert type(info.value) is PlivoUnavailable  # not its subclass PlivoTimeout
     assert "could not reach Plivo" in str(info.value)
+
+
+async def test_a_failed_start_closes_the_session_it_opened(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[Any] = []
+    real = runtime.aiohttp.ClientSession
+
+    def session(*args: Any, **kwargs: Any) -> Any:
+        opened.append(real(*args, **kwargs))
+        return opened[-1]
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("no Plivo client today")
+
+    monkeypatch.setattr(runtime.aiohttp, "ClientSession", session)
+    monkeypatch.setattr(runtime, "plivo_client", broken)
+    with pytest.raises(RuntimeError, match="no Plivo client today"):
+        await runtime.Runtime.start(settings(plivo_sample_data=True))
+    (made,) = opened
+    assert made.closed

@@ -24,6 +24,11 @@ RUNTIME = [Requirement(spec) for spec in PYPROJECT["project"]["dependencies"]]
 TEST = [Requirement(spec) for spec in PYPROJECT["project"]["optional-dependencies"]["test"]]
 # Installed for what they plug into, never imported by name.
 NOT_IMPORTED = {"uvloop", "httptools", "tzdata"}
+HOW_TO = (
+    "a dependency is declared in pyproject.toml (with its range), named in requirements.in "
+    "(runtime) or requirements-dev.in (tests), and pinned with what it needs in requirements.txt "
+    "or requirements-dev.txt"
+)
 
 
 def names(requirements: list[Requirement]) -> set[str]:
@@ -69,11 +74,11 @@ def closure(requirements: list[Requirement]) -> set[str]:
 
 
 def test_requirements_in_lists_exactly_the_declared_runtime_dependencies() -> None:
-    assert set(listed("requirements.in")) == names(RUNTIME)
+    assert set(listed("requirements.in")) == names(RUNTIME), HOW_TO
 
 
 def test_requirements_dev_in_lists_exactly_the_declared_test_dependencies() -> None:
-    assert set(listed("requirements-dev.in")) == names(TEST)
+    assert set(listed("requirements-dev.in")) == names(TEST), HOW_TO
 
 
 def test_the_runtime_lock_pins_the_declared_dependencies_and_nothing_else() -> None:
@@ -85,7 +90,9 @@ def test_the_runtime_lock_pins_the_declared_dependencies_and_nothing_else() -> N
         assert requirement.specifier.contains(Version(pinned), prereleases=True), (
             f"requirements.txt pins {requirement.name}=={pinned}, outside {requirement.specifier}"
         )
-    assert set(lock) == closure(RUNTIME)
+    needed = closure(RUNTIME)
+    assert set(lock) - needed == set(), "pinned in requirements.txt, needed by nothing declared"
+    assert needed - set(lock) == set(), "needed by pyproject's dependencies, not pinned"
 
 
 def test_the_dev_lock_pins_the_test_dependencies_and_nothing_else() -> None:
@@ -96,7 +103,11 @@ def test_the_dev_lock_pins_the_test_dependencies_and_nothing_else() -> None:
     for requirement in TEST:
         pinned = lock.get(canonicalize_name(requirement.name))
         assert pinned and requirement.specifier.contains(Version(pinned), prereleases=True)
-    assert set(lock) == closure(TEST) - runtime
+    needed = closure(TEST) - runtime
+    assert set(lock) - needed == set(), (
+        "pinned in requirements-dev.txt, needed by no test dependency"
+    )
+    assert needed - set(lock) == set(), "needed by pyproject's test dependencies, not pinned"
 
 
 def imported_top_names() -> set[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,7 @@ class FakeSlack:
     # chat.postMessage / chat.update: (channel, ts, message) in arrival order.
     posted: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    update_times: list[float] = field(default_factory=list)  # time.monotonic() of each update
     # Uploads: file id -> the bytes sent to its upload URL; completed: completeUploadExternal calls.
     uploaded: dict[str, bytes] = field(default_factory=dict)
     completed: list[dict[str, Any]] = field(default_factory=list)
@@ -169,6 +171,7 @@ class FakeSlack:
                 self.posted.append(params)
             else:
                 self.updates.append(params)
+                self.update_times.append(time.monotonic())
             return {"ok": True, "channel": params.get("channel"), "ts": params["ts"]}
         if method == "files.getUploadURLExternal":
             file_id = f"F{len(self.uploaded) + len(self.completed) + 1:08d}"

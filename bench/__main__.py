@@ -15,17 +15,13 @@ import asyncio
 import json
 import math
 import os
-import platform
 import shlex
 import shutil
 import signal
 import socket
 import sys
-import textwrap
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 
 import aiohttp
@@ -43,12 +39,11 @@ from bench.fakes import (
     base_env,
     start_plivo,
 )
+from bench.mix import MIXES, RealisticMix, RepeatMix
+from bench.table import SOAK_MARK, build_table
 from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
 
 APPS = ("bot", "textbook")
-MB = 1024 * 1024
-SOAK_MARK = 2000
-PLIVO_LIMIT = 300 / 5  # requests per second: what bot.plivo.limiter allows by default
 # Before each load: the bot's Plivo limiter counts starts over a sliding 5 s, so every load
 # begins with an empty window rather than inheriting the previous load's requests.
 PAUSE_S = 5.0
@@ -69,7 +64,13 @@ class AppResult:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "--people", default="10,50", help="closed-loop loads to run, comma-separated (10,50)"
+        "--people", default="8,50", help="closed-loop loads to run, comma-separated (8,50)"
+    )
+    parser.add_argument(
+        "--mix",
+        choices=sorted(MIXES),
+        default="realistic",
+        help="what people type: realistic (few repeats, the default) or repeat (17 texts)",
     )
     parser.add_argument("--commands", type=int, default=1000, help="commands per load (1000)")
     parser.add_argument(
@@ -90,7 +91,18 @@ def _parser() -> argparse.ArgumentParser:
         help="pause of each person after an answer (0: a pure closed loop, as specified)",
     )
     parser.add_argument(
-        "--click-share", type=float, default=0.25, help="share of Next buttons clicked (0.25)"
+        "--click-share",
+        type=float,
+        default=0.4,
+        help="share of the pages with a Next button on which people click it (0.4: about a "
+        "quarter of requests are Next clicks)",
+    )
+    parser.add_argument(
+        "--prev-share",
+        type=float,
+        default=0.2,
+        help="share of the pages with a Prev button on which people click it, when they do not "
+        "click Next (0.2: about a twentieth of requests)",
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the command mix")
     parser.add_argument(
@@ -156,6 +168,7 @@ class Contender:
         slack: FastSlack,
         plivo_url: str,
         http: aiohttp.ClientSession,
+        mix: RealisticMix | RepeatMix,
     ) -> None:
         self.name = name
         self.args = args
@@ -168,7 +181,9 @@ class Contender:
             plivo_url=plivo_url,
             latency_ms=args.latency_ms,
             clicks=name == "bot",
+            mix=mix,
             click_share=args.click_share,
+            prev_share=args.prev_share,
             think_s=args.think_ms / 1000,
             seed=args.seed,
         )
@@ -229,289 +244,6 @@ async def start_profiler(directory: str, server: ServerProcess) -> asyncio.subpr
     return process
 
 
-# --- the table ----------------------------------------------------------------------------------
-
-
-def _num(value: float | None, digits: int = 1) -> str:
-    if value is None or math.isnan(value):
-        return "–"
-    return f"{value:,.{digits}f}"
-
-
-def _ratio(bot: float | None, textbook: float | None) -> str:
-    if bot is None or textbook is None or math.isnan(bot) or math.isnan(textbook) or not textbook:
-        return ""
-    return f"{bot / textbook:.2f}"
-
-
-Row = tuple[str, str, str, str, str, str]
-
-
-class Table:
-    def __init__(self, results: dict[str, AppResult]) -> None:
-        self.results = results
-        self.rows: list[Row] = []
-        self.verdicts: list[tuple[str, bool]] = []
-        self.title = ""
-
-    def section(self, title: str) -> None:
-        self.title = title
-        self.rows.append((title, "", "", "", "", ""))
-
-    def metric(
-        self,
-        label: str,
-        pick: dict[str, float],
-        *,
-        digits: int = 1,
-        target: str = "",
-        ok: bool | None = None,
-        ratio: bool = True,
-    ) -> None:
-        bot, textbook = pick.get("bot"), pick.get("textbook")
-        if "bot" not in self.results:
-            ok = None
-        met = "" if ok is None else ("yes" if ok else "NO")
-        if ok is not None:
-            self.verdicts.append((f"{self.title}: {label.strip()} {target}", ok))
-        self.rows.append(
-            (
-                label,
-                _num(bot, digits) if "bot" in self.results else "",
-                _num(textbook, digits) if "textbook" in self.results else "",
-                _ratio(bot, textbook) if ratio else "",
-                target,
-                met,
-            )
-        )
-
-    def text(self, header: str, notes: list[str]) -> str:
-        head: Row = ("", "bot", "textbook", "bot/textbook", "target (bot)", "met")
-        rows = [head, *self.rows]
-        widths = [max(len(row[i]) for row in rows) for i in range(6)]
-        lines = [header, ""]
-        for n, row in enumerate(rows):
-            cells = [row[0].ljust(widths[0])]
-            cells += [row[i].rjust(widths[i]) for i in range(1, 4)]
-            cells += [row[4].ljust(widths[4]), row[5]]
-            lines.append("  ".join(cells).rstrip())
-            if n == 0:
-                lines.append("-" * (sum(widths) + 10))
-        return "\n".join([*lines, "", "\n\n".join(notes)])
-
-
-def build_table(results: dict[str, AppResult], args: argparse.Namespace) -> str:
-    table = Table(results)
-    bot = results.get("bot")
-
-    def each(get: Callable[[AppResult], float]) -> dict[str, float]:
-        return {name: get(result) for name, result in results.items()}
-
-    table.section("start-up and memory")
-    ready = each(lambda r: r.ready_s)
-    table.metric(
-        "  ready: spawn → first answer (s)",
-        ready,
-        digits=2,
-        target="< 2 s",
-        ok=bot is not None and bot.ready_s < 2,
-    )
-    peak = each(lambda r: r.peak_rss / MB)
-    table.metric(
-        "  peak RSS (MB)",
-        peak,
-        target="< 150 MB",
-        ok=bot is not None and bot.peak_rss < 150 * MB,
-    )
-    table.metric("  first command after start: ack (ms)", each(lambda r: r.first_ack_ms))
-    table.metric("  first command after start: end-to-end (ms)", each(lambda r: r.first_e2e_ms))
-    people_list = [p.people for p in next(iter(results.values())).phases]
-    for index, people in enumerate(people_list):
-        phases = {name: r.phases[index] for name, r in results.items()}
-        bot_phase = phases.get("bot")
-        latency_load = people <= 10
-        table.section(f"{people} people, closed loop")
-        sent = {n: float(p.commands) for n, p in phases.items()}
-        table.metric("  commands sent", sent, digits=0, ratio=False)
-        clicks = {n: float(p.clicks) for n, p in phases.items()}
-        table.metric("  clicks sent (bot only)", clicks, digits=0, ratio=False)
-        delivered = (
-            bot_phase is not None
-            and bot_phase.answered == bot_phase.sent
-            and not bot_phase.error_answers
-        )
-        table.metric(
-            "  answers received / sent (%)",
-            {n: 100 * p.answered / p.sent if p.sent else math.nan for n, p in phases.items()},
-            target="all, no errors",
-            ok=delivered,
-            ratio=False,
-        )
-        for label, p in (("p50", 50), ("p99", 99)):
-            ok = target = None
-            if latency_load and p == 99:
-                target, ok = "< 100 ms", bot_phase is not None and _p(bot_phase.ack_ms, 99) < 100
-            table.metric(
-                f"  ack {label} (ms)",
-                {n: _p(x.ack_ms, p) for n, x in phases.items()},
-                target=target or "",
-                ok=ok,
-            )
-        ack_max = {n: max(x.ack_ms, default=math.nan) for n, x in phases.items()}
-        table.metric(
-            "  ack max (ms)",
-            ack_max,
-            target="< 3,000 ms",
-            ok=bot_phase is not None and ack_max["bot"] < 3000,
-        )
-        for label, p in (("p50", 50), ("p99", 99)):
-            table.metric(
-                f"  end-to-end {label} (ms)", {n: _p(x.e2e_ms, p) for n, x in phases.items()}
-            )
-        for label, p, limit in (("p50", 50, 10), ("p99", 99, 50)):
-            ok = None
-            if latency_load:
-                ok = bot_phase is not None and _p(bot_phase.overhead_ms, p) < limit
-            table.metric(
-                f"  overhead {label} (ms)",
-                {n: _p(x.overhead_ms, p) for n, x in phases.items()},
-                target=f"< {limit} ms" if latency_load else "",
-                ok=ok,
-            )
-        table.metric("  answers per second", {n: x.rate for n, x in phases.items()})
-        table.metric(
-            "  CPU per request (ms)",
-            {n: x.cpu_ms_per_request for n, x in phases.items()},
-            digits=2,
-        )
-        table.metric(
-            "  Plivo requests per second",
-            {n: x.plivo_requests / x.wall_s for n, x in phases.items()},
-            ratio=False,
-        )
-        for label, i in (("p50", 0), ("p99", 1)):
-            table.metric(
-                f"  fake Plivo's time per request {label} (ms)",
-                {n: x.plivo_served_ms[i] for n, x in phases.items()},
-                ratio=False,
-            )
-        table.metric(
-            "  other processes' CPU (% of machine)",
-            {n: 100 * x.others_cpu_share for n, x in phases.items()},
-            ratio=False,
-        )
-        table.metric(
-            "  answered in the ack (help, parse errors)",
-            {n: float(x.answered_in_ack) for n, x in phases.items()},
-            digits=0,
-            ratio=False,
-        )
-        table.metric(
-            "  pages answered in the ack (all cached)",
-            {n: float(x.pages_in_ack) for n, x in phases.items()},
-            digits=0,
-            ratio=False,
-        )
-        errors = {n: float(x.error_answers + x.lost + x.failed_acks) for n, x in phases.items()}
-        table.metric("  lost, failed or error answers", errors, digits=0, ratio=False)
-    table.section("all loads together")
-    cpu = {
-        name: sum(p.cpu_s for p in r.phases) * 1000 / max(1, sum(p.sent for p in r.phases))
-        for name, r in results.items()
-    }
-    have_both = len(results) == 2
-    table.metric(
-        "  CPU per request (ms)",
-        cpu,
-        digits=2,
-        target="≤ ½ textbook" if have_both else "",
-        ok=(cpu["bot"] <= cpu["textbook"] / 2) if have_both else None,
-    )
-    soaks = {n: r.soak for n, r in results.items() if r.soak is not None}
-    if soaks and len(soaks) == len(results):
-        table.section(f"soak: {args.soak_commands:,} commands at {max(args.people)} people")
-        marks = {n: {k: v / MB for k, v in x.rss_marks.items()} for n, x in soaks.items()}
-        table.metric(f"  RSS after {SOAK_MARK:,} (MB)", {n: m[SOAK_MARK] for n, m in marks.items()})
-        end = args.soak_commands
-        table.metric(f"  RSS after {end:,} (MB)", {n: m[end] for n, m in marks.items()})
-        growth = {n: m[end] - m[SOAK_MARK] for n, m in marks.items()}
-        table.metric(
-            "  growth (MB)",
-            growth,
-            target="< 10 MB",
-            ok=bot is not None and growth["bot"] < 10,
-            ratio=False,
-        )
-        table.metric(
-            "  answers received / sent (%)",
-            {n: 100 * x.answered / x.sent for n, x in soaks.items()},
-            ratio=False,
-        )
-        table.metric(
-            "  CPU per request (ms)", {n: x.cpu_ms_per_request for n, x in soaks.items()}, digits=2
-        )
-
-    header = (
-        f"/recordings benchmark, {date.today().isoformat()}: {psutil.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, {platform.system()}, load average "
-        f"{os.getloadavg()[0]:.2f} at the start; fake Plivo latency "
-        f"{args.latency_ms:g} ms; "
-        f"{args.commands} commands per load; clicks on {args.click_share:.0%} of Next buttons"
-    )
-    think = f"; each person pauses {args.think_ms:g} ms after an answer." if args.think_ms else "."
-    notes = [
-        "ack: from sending the signed request to having read its HTTP answer. end-to-end: from "
-        "sending to the answer read at response_url, or to the ack for a page answered in the "
-        "ack (the bot does that when every page it needs is cached). Help and parse errors are "
-        "answered in the ack itself: they count as answered, and appear in the ack rows only.",
-        "overhead: end-to-end minus the fake Plivo latency × 1, i.e. one sequential Plivo round "
-        "trip per answer. The bot asks for a range over 30 days in concurrent 30-day windows, "
-        "which counts as one trip; a page that needed a second trip would count it as overhead. "
-        "Overhead includes users.info, the driver, the fake Slack, loopback TCP, and what the "
-        "fake Plivo takes beyond its nominal latency (its timer fires late: see its rows, timed "
-        "inside the fake from a request's arrival to its answer).",
-        "CPU per request: the server process's user + system CPU (psutil, children included) "
-        "over the load ÷ requests sent (commands, plus clicks for the bot). Other processes' "
-        "CPU: the machine's busy time less the server's, the driver's and the fake Plivo's, as a "
-        "share of all CPUs: anything well above zero means something else ran on the machine "
-        "meanwhile and the figures are less trustworthy.",
-        "The textbook app gets the same commands, ignores their text, has no buttons (so no "
-        "clicks) and no /healthz: its ready time is its first HTTP answer (a 404). Both servers "
-        "run with LOG_LEVEL=WARNING. Before the loads: one cold command (its own rows), then "
-        "2 unrecorded commands per person (users.info is answered once per user); each load "
-        f"starts after a {PAUSE_S:g} s pause (the window of the bot's Plivo limiter)" + think,
-    ]
-    capped = [
-        str(people)
-        for index, people in enumerate(people_list)
-        if bot is not None
-        and bot.phases[index].plivo_requests / bot.phases[index].wall_s >= 0.95 * PLIVO_LIMIT
-    ]
-    if capped:
-        notes.append(
-            f"At {' and '.join(capped)} people the bot asked Plivo at its cap of "
-            f"{PLIVO_LIMIT:g} requests/s (300 per 5 s, Plivo's per-account limit, enforced by "
-            "bot.plivo.limiter): it queued its own requests, so its end-to-end and overhead there "
-            "include those waits. The textbook app has no cap; real Plivo would answer it 429 "
-            "above that rate."
-        )
-    notes = [textwrap.fill(note, 100) for note in notes]
-    return table.text(textwrap.fill(header, 100), notes) + "\n\n" + _verdicts(table.verdicts)
-
-
-def _verdicts(verdicts: list[tuple[str, bool]]) -> str:
-    if not verdicts:
-        return "targets: none checked (the bot did not run)"
-    missed = [label for label, ok in verdicts if not ok]
-    lines = [f"targets: {len(verdicts) - len(missed)} of {len(verdicts)} met"]
-    lines += [f"  missed: {label}" for label in missed]
-    return "\n".join(lines)
-
-
-def _p(values: list[float], p: float) -> float:
-    return percentile(values, p)
-
-
 async def main_async(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
     """Both apps up at once, their loads interleaved (bot, textbook, bot, …), so that anything
     else happening on the machine meanwhile falls on both alike."""
@@ -520,10 +252,11 @@ async def main_async(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
     connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=None)
     timeout = aiohttp.ClientTimeout(total=30)
     contenders: list[Contender] = []
+    mix = MIXES[args.mix]()
     try:
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
             contenders = [
-                Contender(name, args, slack, plivo_url, http)
+                Contender(name, args, slack, plivo_url, http, mix)
                 for name in ([args.only] if args.only else APPS)
             ]
             for contender in contenders:
@@ -544,7 +277,7 @@ async def main_async(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
         plivo_process.terminate()
         await plivo_process.wait()
     results = {c.name: c.result for c in contenders}
-    text = build_table(results, args)
+    text = build_table(results, args, PAUSE_S)
     print(text)
     return text, {name: _raw(r) for name, r in results.items()}
 
@@ -555,6 +288,9 @@ def _raw(result: AppResult) -> dict[str, object]:
         for key in ("ack_ms", "e2e_ms", "overhead_ms"):
             values = phase.pop(key)
             phase[key] = {p: percentile(values, p) for p in (50, 90, 99, 100)}
+        phase["by_person"] = {
+            person: percentile(v, 50) for person, v in phase.pop("by_person").items()
+        }
         phase["by_text"] = {
             text: {"n": len(v), **{f"p{p}": percentile(v, p) for p in (50, 90, 99, 100)}}
             for text, v in phase["by_text"].items()

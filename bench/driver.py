@@ -1,12 +1,13 @@
 """Load generation and statistics: simulated people in a closed loop against one server.
 
-Each person sends a signed `/recordings` command (form-encoded and signed exactly as Slack does),
-reads the acknowledgement, waits for the answer at the command's `response_url` (the fake Slack
-resolves a future keyed by the URL's last segment), and sends the next command at once (no think
-time, unless `--think-ms` asks for some). An answer carrying a `Next ▶` button is followed, one
-time in four, by a `block_actions` click on it, answered at the click's own `response_url`
-(clicks go to the bot only: the textbook app has no buttons). People share one budget of
-commands per phase.
+Each person sends a signed `/recordings` command (its text drawn from the mix, bench.mix;
+form-encoded and signed exactly as Slack does), reads the acknowledgement, waits for the answer at
+the command's `response_url` (the fake Slack resolves a future keyed by the URL's last segment),
+and sends the next command at once (no think time, unless `--think-ms` asks for some). After an
+answer, one time in four a person clicks its `Next ▶` and one in twenty its `◀ Prev`, where the
+page has that button: a `block_actions` click carrying the value the bot sent (the driver never
+makes one), answered at the click's own `response_url` (clicks go to the bot only: the textbook
+app has no buttons). People share one budget of commands per phase.
 
 Times are `time.perf_counter()` stamps in the driver: the ack is stamped when its body has been
 read, an answer when the fake Slack has read it.
@@ -15,6 +16,7 @@ read, an answer when the fake Slack has read it.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import json
 import math
@@ -29,37 +31,16 @@ import aiohttp
 import psutil
 from slack_sdk.signature import SignatureVerifier
 
-from bench.fakes import SIGNING_SECRET, FastSlack, ServerProcess, plivo_stats
+from bench.fakes import SIGNING_SECRET, FastSlack, ServerProcess, plivo_stats, series_of
+from bench.mix import RealisticMix, RepeatMix
+from bot.plivo.windows import split_range
+from bot.query import ParseError, Query
 
 CHANNEL = "C0BENCH"
 ACTION_NEXT = "recordings_next"
-
-# What people type, with weights (of 100): mostly short ranges and a filter, a few long ranges
-# (over 30 days: several Plivo requests, made concurrently), some help and some mistakes.
-MIX: tuple[tuple[str, int], ...] = (
-    ("", 4),
-    ("last 2 hours", 10),
-    ("last 24 hours", 9),
-    ("yesterday", 7),
-    ("conference=sales since yesterday", 10),
-    ("from=+14155550100 last 7 days", 8),
-    ("to=+14155550101 last 3 days", 5),
-    ("between monday and tuesday", 8),
-    ("since monday", 6),
-    ("this week conference=standup", 4),
-    ("mpc=war-room last 2 weeks", 4),
-    ('conference="Customer Success" last 30 days limit=20', 6),
-    ("last month", 8),
-    ("last 90 days", 2),
-    ("help", 3),
-    ("confrence=sales", 3),  # a parse error: an unknown key, with a suggestion
-    ("conference=sales tomorrow", 3),  # a parse error: a range in the future
-)
-# The bot answers these in the ack itself (help, and the two mistakes). Any other command answered
-# in the ack must carry a page (the bot had every page it needed cached), else it is an error.
-IN_ACK = frozenset({"help", "confrence=sales", "conference=sales tomorrow"})
-TEXTS = tuple(text for text, _ in MIX)
-WEIGHTS = tuple(weight for _, weight in MIX)
+ACTION_PREV = "recordings_prev"
+_BUTTON_TEXT = {ACTION_NEXT: "Next ▶", ACTION_PREV: "◀ Prev"}
+REPEAT_WINDOW_S = 60.0  # a command repeats another if the same text was sent this recently
 
 
 def user_id(index: int) -> str:
@@ -87,8 +68,9 @@ def command_body(text: str, response_url: str, *, user: str) -> bytes:
     ).encode()
 
 
-def click_body(value: str, response_url: str, *, user: str) -> bytes:
-    """A click on `Next ▶` as Slack posts it: a form with one `payload` field of JSON."""
+def click_body(value: str, response_url: str, *, user: str, action: str = ACTION_NEXT) -> bytes:
+    """A click on a button (`Next ▶`, `◀ Prev`) as Slack posts it: a form with one `payload`
+    field of JSON. `value` is the button's value as the bot sent it, never one made here."""
     payload = {
         "type": "block_actions",
         "team": {"id": "T0BENCH", "domain": "bench"},
@@ -106,9 +88,12 @@ def click_body(value: str, response_url: str, *, user: str) -> bytes:
         "response_url": response_url,
         "actions": [
             {
-                "action_id": ACTION_NEXT,
+                "action_id": action,
                 "block_id": "paging",
-                "text": {"type": "plain_text", "text": "Next ▶"},
+                "text": {
+                    "type": "plain_text",
+                    "text": "Next ▶" if action == ACTION_NEXT else "◀ Prev",
+                },
                 "value": value,
                 "type": "button",
                 "action_ts": "1.3",
@@ -118,14 +103,33 @@ def click_body(value: str, response_url: str, *, user: str) -> bytes:
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
-def next_button(message: dict[str, Any]) -> str | None:
-    """The value of the answer's `Next ▶` button, if it has one."""
+def button(message: dict[str, Any], action: str = ACTION_NEXT) -> str | None:
+    """The value of the answer's button with this action id (`Next ▶` by default), if any."""
     for block in message.get("blocks") or ():
         if block.get("type") == "actions":
             for element in block.get("elements") or ():
-                if element.get("action_id") == ACTION_NEXT:
+                if element.get("action_id") == action:
                     return str(element.get("value") or "")
     return None
+
+
+# An answer: end-to-end ms; the series of the page (None: a command, which asks Plivo); when it
+# was sent and answered (perf_counter, CLOCK_MONOTONIC on Linux, as the fake Plivo's stamps); and
+# whether it is a Next click on a page of 10 rows or fewer.
+_Answer = tuple[float, frozenset[str] | None, float, float, bool]
+
+
+def click_series(value: str) -> frozenset[str] | None:
+    """The Plivo series (bench.fakes.series_of) of the windows of the range a page button's value
+    names: the button is read, never made. None if it cannot be read."""
+    try:
+        query = Query.decode(value.split("~", 1)[0])  # a signed value is `payload~expiry~mac`
+        windows = split_range(query.start, query.end, query.start_op, query.end_op)
+    except (ParseError, ValueError):
+        return None
+    return frozenset(
+        series_of([*query.filters.items(), *window.params().items()]) for window in windows
+    )
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -148,6 +152,13 @@ class PhaseResult:
     ack_ms: list[float] = field(default_factory=list)
     e2e_ms: list[float] = field(default_factory=list)  # answers with a page (not help or errors)
     overhead_ms: list[float] = field(default_factory=list)
+    next_clicks: int = 0
+    prev_clicks: int = 0
+    small_next: int = 0  # Next clicks on a page of 10 rows or fewer
+    small_next_free: int = 0  # ...answered sooner than one Plivo round trip: no request
+    repeats: int = 0  # commands whose text was sent within REPEAT_WINDOW_S before
+    pages: int = 0  # answers that show a page (commands and clicks), not help or mistakes
+    by_person: dict[int, list[float]] = field(default_factory=dict)  # end-to-end ms, per person
     answered_in_ack: int = 0  # help and parse errors: the answer is the ack itself
     pages_in_ack: int = 0  # pages the bot answered in the ack (every page it needed was cached)
     answered_at_url: int = 0
@@ -177,6 +188,14 @@ class PhaseResult:
         return self.answered / self.wall_s if self.wall_s else math.nan
 
     @property
+    def plivo_per_page(self) -> float:
+        return self.plivo_requests / self.pages if self.pages else math.nan
+
+    @property
+    def small_next_free_share(self) -> float:
+        return self.small_next_free / self.small_next if self.small_next else math.nan
+
+    @property
     def cpu_ms_per_request(self) -> float:
         return self.cpu_s * 1000 / self.sent if self.sent else math.nan
 
@@ -201,7 +220,9 @@ class Driver:
         plivo_url: str,
         latency_ms: float,
         clicks: bool,
+        mix: RealisticMix | RepeatMix,
         click_share: float = 0.25,
+        prev_share: float = 0.05,
         answer_timeout_s: float = 30.0,
         think_s: float = 0.0,
         seed: int = 1,
@@ -215,6 +236,10 @@ class Driver:
         self.latency_ms = latency_ms
         self.clicks = clicks
         self.click_share = click_share
+        self.prev_share = prev_share
+        self.mix = mix
+        self._sent: dict[str, float] = {}  # text → when last sent, for the repeat count
+        self._answers: list[_Answer] = []  # this phase's pages, for _attribute
         self.answer_timeout_s = answer_timeout_s
         self.think_s = think_s
         self.seed = seed
@@ -244,6 +269,7 @@ class Driver:
     async def run(self, people: int, commands: int, *, rss_at: tuple[int, ...] = ()) -> PhaseResult:
         """`commands` commands from `people` people in a closed loop; RSS sampled at `rss_at`."""
         result = PhaseResult(self.server.name, people)
+        self._sent = {}
         self._checkpoints = {
             n: (lambda n=n: result.rss_marks.__setitem__(n, self.server.rss())) for n in rss_at
         }
@@ -261,6 +287,7 @@ class Driver:
         others -= result.cpu_s + result.driver_cpu_s
         result.others_cpu_share = max(0.0, others) / (result.wall_s * (psutil.cpu_count() or 1))
         after = await plivo_stats(self.http, self.plivo_url, reset=True)
+        self._attribute(after["arrivals"], result)
         result.plivo_requests = int(after["requests"] - before["requests"])
         result.plivo_served_ms = (after["served_ms_p50"], after["served_ms_p99"])
         if commands in self._checkpoints:
@@ -296,32 +323,85 @@ class Driver:
     async def _person(self, index: int, rng: random.Random, result: PhaseResult) -> None:
         user = user_id(index)
         while self._take() is not None:
-            text = rng.choices(TEXTS, WEIGHTS)[0]
+            command = self.mix.draw(rng)
+            self._count_repeat(command.text, result)
             key = self._key()
             result.commands += 1
-            body = command_body(text, self.slack.response_url(key), user=user)
-            answer = await self._exchange(key, body, result, text)
+            body = command_body(command.text, self.slack.response_url(key), user=user)
+            answer = await self._exchange(key, body, result, command.label, index, command.page)
             if self.think_s:
                 await asyncio.sleep(self.think_s)
             while self.clicks and answer is not None:
-                value = next_button(answer)
-                if value is None or rng.random() >= self.click_share:
+                # Next one time in four, Prev one in twenty (where the page has those buttons),
+                # with the value the bot sent: other values would fail its signature check.
+                roll = rng.random()
+                action = ACTION_NEXT if roll < self.click_share else None
+                if action is None and roll < self.click_share + self.prev_share:
+                    action = ACTION_PREV
+                value = button(answer, action) if action else None
+                if value is None:
                     break
                 key = self._key()
                 result.clicks += 1
-                body = click_body(value, self.slack.response_url(key), user=user)
-                answer = await self._exchange(key, body, result, "(click)")
+                body = click_body(value, self.slack.response_url(key), user=user, action=action)
+                small = action == ACTION_NEXT and command.page_size <= 10
+                answer = await self._exchange(
+                    key, body, result, f"({action})", index, click=(click_series(value), small)
+                )
+                if action == ACTION_PREV:
+                    result.prev_clicks += 1
+                    continue
+                result.next_clicks += 1
                 if self.think_s:
                     await asyncio.sleep(self.think_s)
+
+    def _count_repeat(self, text: str, result: PhaseResult) -> None:
+        now = time.perf_counter()
+        last = self._sent.get(text)
+        if last is not None and now - last < REPEAT_WINDOW_S:
+            result.repeats += 1
+        self._sent[text] = now
 
     def _key(self) -> str:
         self._serial += 1
         return f"q{self._serial}"
 
+    def _attribute(self, arrivals: list[tuple[float, str]], result: PhaseResult) -> None:
+        """Which answers made a Plivo request, from when the fake Plivo received each request of
+        which series: the overhead of each answer, and the Next clicks that cost nothing."""
+        times: dict[str, list[float]] = {}
+        for at, series in arrivals:
+            times.setdefault(series, []).append(at)
+        for e2e_ms, series_set, sent, arrived, small_next in self._answers:
+            if series_set is None:  # a command answered at response_url: it asked Plivo
+                asked = True
+            else:  # a click (or a page answered in the ack: no series, no request)
+                asked = any(
+                    bisect.bisect_left(ts, sent) < bisect.bisect_right(ts, arrived)
+                    for series in series_set
+                    if (ts := times.get(series))
+                )
+            # At most one round trip per answer: a long range's windows are asked at once.
+            result.overhead_ms.append(e2e_ms - self.latency_ms * asked)
+            if small_next:
+                result.small_next += 1
+                result.small_next_free += not asked
+        self._answers = []
+
     async def _exchange(
-        self, key: str, body: bytes, result: PhaseResult, label: str
+        self,
+        key: str,
+        body: bytes,
+        result: PhaseResult,
+        label: str,
+        person: int = 0,
+        page: bool = True,
+        click: tuple[frozenset[str] | None, bool] | None = None,
     ) -> dict[str, Any] | None:
-        """Post one signed request; the answer (from the ack or the response_url), if any."""
+        """Post one signed request; the answer (from the ack or the response_url), if any.
+        `page`: a page is expected (else help or a mistake, answered in the ack itself).
+        `click`: the series its button names (click_series) and whether it is a Next click on a
+        page of 10 rows or fewer."""
         answer = self.slack.expect(key)
         timestamp = str(int(time.time()))
         headers = {
@@ -347,7 +427,7 @@ class Driver:
         result.ack_ms.append((acked - sent) * 1000)
         if payload.strip():
             self.slack.forget(key)
-            if label in IN_ACK:  # help or a parse error: answered in the ack itself
+            if not page:  # help or a parse error: answered in the ack itself
                 result.answered_in_ack += 1
                 return None
             result.pages_in_ack += 1
@@ -363,10 +443,15 @@ class Driver:
                 return None
             result.answered_at_url += 1
         e2e_ms = (arrived - sent) * 1000
+        result.pages += 1
         result.e2e_ms.append(e2e_ms)
         result.by_text.setdefault(label, []).append(e2e_ms)
-        # One Plivo round trip per answer: the bot asks for a long range's windows concurrently.
-        result.overhead_ms.append(e2e_ms - self.latency_ms)
+        result.by_person.setdefault(person, []).append(e2e_ms)
+        # A click whose button cannot be read (series None) counts as one that asked Plivo.
+        series, small_next = click or (None, False)
+        if arrived == acked:
+            series = frozenset()  # answered in the ack: from the cache, no request
+        self._answers.append((e2e_ms, series, sent, arrived, small_next))
         message = json.loads(raw)
         if not message.get("blocks") or str(message.get("text", "")).startswith("Problem with"):
             self._odd(result, f"{label!r} answered with an error: {message.get('text')!r:.300}")

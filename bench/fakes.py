@@ -23,10 +23,11 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import aiohttp
 import psutil
@@ -291,8 +292,9 @@ async def start_plivo(latency_ms: float) -> tuple[asyncio.subprocess.Process, st
 
 async def plivo_stats(
     http: aiohttp.ClientSession, base_url: str, *, reset: bool = False
-) -> dict[str, float]:
-    """The fake Plivo's request count, and how long it took to answer (ms) since the last reset."""
+) -> dict[str, Any]:
+    """The fake Plivo's request count, how long it took to answer (ms) and when each request of
+    which series arrived, since the last reset."""
     url = base_url + STATS_PATH + ("?reset=1" if reset else "")
     async with http.get(url) as response:
         return dict(await response.json())
@@ -319,6 +321,10 @@ def counting_plivo(latency_s: float) -> Callable[[Scope, Receive, Send], Awaitab
     # A short request log: the benchmark makes tens of thousands of requests and reads none back.
     inner = SampleApi(max_log=100).asgi(latency_s=latency_s)
     served: list[float] = []  # seconds from each request's arrival to its answer, since a reset
+    # (time.perf_counter() at arrival, series) of each request since a reset: the series is its
+    # parameters without limit and offset (series_of), and perf_counter is CLOCK_MONOTONIC on
+    # Linux, the driver's clock too, so the driver can tell which clicks cost a request.
+    arrivals: list[tuple[float, str]] = []
     count = 0
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -329,9 +335,11 @@ def counting_plivo(latency_s: float) -> Callable[[Scope, Receive, Send], Awaitab
                 "requests": count,
                 "served_ms_p50": _rank(times, 50) * 1000,
                 "served_ms_p99": _rank(times, 99) * 1000,
+                "arrivals": arrivals[:],
             }
             if scope.get("query_string") == b"reset=1":
                 served.clear()
+                arrivals.clear()
             headers = [(b"content-type", b"application/json")]
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": json.dumps(stats).encode()})
@@ -340,11 +348,17 @@ def counting_plivo(latency_s: float) -> Callable[[Scope, Receive, Send], Awaitab
             await inner(scope, receive, send)
             return
         count += 1
+        arrivals.append((time.perf_counter(), series_of(parse_qsl(scope["query_string"].decode()))))
         began = time.perf_counter()
         await inner(scope, receive, send)
         served.append(time.perf_counter() - began)
 
     return app
+
+
+def series_of(params: Iterable[tuple[str, str]]) -> str:
+    """A request's parameters without limit and offset, in one canonical string."""
+    return "&".join(sorted(f"{k}={v}" for k, v in params if k not in ("limit", "offset")))
 
 
 def _rank(ordered: list[float], p: float) -> float:

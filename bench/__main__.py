@@ -28,7 +28,7 @@ import aiohttp
 import psutil
 import uvloop
 
-from bench.driver import Driver, PhaseResult, percentile
+from bench.driver import Driver, PhaseResult, percentile, user_id
 from bench.fakes import (
     BOT_TOKEN,
     HOST,
@@ -132,7 +132,7 @@ def procfile_web(port: int) -> list[str]:
     raise LookupError("no web: line in the Procfile")
 
 
-def server_for(name: str, slack: FastSlack, plivo_url: str) -> ServerProcess:
+def server_for(name: str, slack: FastSlack, plivo_url: str, people: int) -> ServerProcess:
     port = free_port()
     env = {
         **base_env(),
@@ -146,8 +146,11 @@ def server_for(name: str, slack: FastSlack, plivo_url: str) -> ServerProcess:
         "LOG_LEVEL": "WARNING",
         # Explicit, so a developer's .env cannot change what is measured.
         "PLIVO_SAMPLE_DATA": "false",
-        "ALLOWED_USER_IDS": "",
+        # Access is closed by default: the simulated people are the allowed users.
+        "ALLOWED_USER_IDS": ",".join(user_id(i) for i in range(people)),
         "ALLOWED_CHANNEL_IDS": "",
+        # Where ▶ Listen links point (the benchmark never follows one).
+        "PUBLIC_URL": "https://recordings.bench.test",
         "ALLOW_EVERYONE": "true",  # closed by default; the bench measures answers, not refusals
         "PAGE_SIZE": "10",
         "DEFAULT_TIMEZONE": "UTC",
@@ -173,7 +176,7 @@ class Contender:
         self.name = name
         self.args = args
         self.result = AppResult(name)
-        self.server = server_for(name, slack, plivo_url)
+        self.server = server_for(name, slack, plivo_url, max(args.people))
         self.driver = Driver(
             server=self.server,
             slack=slack,

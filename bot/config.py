@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     listen_max_mb: int = Field(200, ge=1, le=1000)
     media_hosts: CommaList = frozenset({"media.plivo.com", "s3.amazonaws.com"})
 
+    # Hostile traffic and heavy users (bot/run/guard.py, bot/slack/user_limits.py): open
+    # connections the web server holds at most, and commands plus clicks per user a minute.
+    max_connections: int = Field(500, ge=10, le=100_000)
+    user_commands_per_min: int = Field(20, ge=1, le=10_000)
+
     @field_validator(
         "allowed_user_ids",
         "allowed_usergroup_ids",

@@ -16,6 +16,7 @@ from bot.signing import Signer
 from bot.slack.access import Access
 from bot.slack.replies import Replier
 from bot.slack.timezones import UserTimezones
+from bot.slack.user_limits import UserLimits
 
 if TYPE_CHECKING:
     from bot.listen.service import Listening
@@ -83,6 +84,11 @@ class Services:
     exports: Exports | None = None
     # ▶ Listen: links, DM uploads or (console) files; built by the runtime.
     listening: Listening | None = None
+    # Commands and clicks per person a minute (USER_COMMANDS_PER_MIN).
+    user_limits: UserLimits = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.user_limits = UserLimits(self.settings.user_commands_per_min)
 
     @property
     def signer(self) -> Signer:

@@ -53,13 +53,17 @@ class TooLarge(Exception):
     pass
 
 
+class Disconnected(Exception):
+    """The client went away (or was cut off by `bot.run.guard`) before its body was in."""
+
+
 async def _read_body(receive: Receive) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise Disconnected
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
@@ -167,6 +171,8 @@ class SlackAsgiApp:
         except TooLarge:
             await _send(send, 413, b"request body too large\n", _CLOSE)
             return
+        except Disconnected:
+            return  # nobody to answer
         verdict = self.signatures.body(timestamp, signature, raw)
         if not verdict.ok:
             self.bad_signatures.record(_source(scope), verdict.reason)

@@ -243,6 +243,14 @@ def render_refusal(command_text: str, message: str) -> Message:
     return render_error(command_text, message)
 
 
+def render_slow_down(command_text: str, wait_s: int, per_minute: int) -> Message:
+    return render_error(
+        command_text,
+        f"Slow down: that is more than {per_minute} searches and clicks in a minute, so this one "
+        f"was not run. Try again in {wait_s} s.",
+    )
+
+
 def render_stale_button() -> Message:
     return render_error(
         "",

@@ -107,6 +107,10 @@ async def _command(
     if refusal is not None:
         await ack(blocks.render_refusal(text, refusal.message))
         return
+    if wait_s := services.user_limits.check(who.user):
+        await ack(blocks.render_slow_down(text, wait_s, services.user_limits.per_minute))
+        log.info(fields(event="command", user=who.user, outcome="slowed_down", wait_s=wait_s))
+        return
     if export.subcommand(text) is not None:
         await export.export_command(
             ack, who, text, _str(command.get("response_url")), services=services
@@ -201,6 +205,11 @@ async def _turn_page(
     if payload is None:
         message = blocks.render_refusal("", DAMAGED_BUTTON)
         await services.replier.reply(response_url, _not_replacing(message))
+        return
+    if wait_s := services.user_limits.check(who.user):
+        log.info(fields(event="click", user=who.user, outcome="slowed_down", wait_s=wait_s))
+        slow = blocks.render_slow_down("", wait_s, services.user_limits.per_minute)
+        await services.replier.reply(response_url, _not_replacing(slow))
         return
     try:
         query = Query.decode(payload)

@@ -117,7 +117,8 @@ class Bot:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot() -> AsyncIterator[Bot]:
     slack = await FakeSlack(user_zones={USER: "America/Los_Angeles"}).start()
-    app = SlackAsgiApp(settings_for(slack))
+    # Hundreds of commands from one user here: the per-user limit is tested on its own.
+    app = SlackAsgiApp(settings_for(slack, user_commands_per_min=10_000))
     async with Lifespan(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:

@@ -23,11 +23,10 @@ from bot.sample_api import SampleApi
 from tests.conftest import command_body
 from tests.e2e.test_reliability import WatchedBot, sign
 from tests.fakes.servers import AsgiServer
-from tests.fakes.slack import FakeSlack
+from tests.fakes.slack import BOT_TOKEN, FakeSlack
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-BOT_TOKEN = "xoxb-hostile-7a1e-bot-token-0c2d"
 SIGNING_SECRET = "reliability-signing-secret-7d3b90"  # what tests.e2e.test_reliability.sign uses
 MB = 1024 * 1024
 SLOW_CONNECTIONS = 600
@@ -90,6 +89,7 @@ async def stack() -> AsyncIterator[Stack]:
             "PLIVO_AUTH_ID": SAMPLE_AUTH_ID,
             "PLIVO_AUTH_TOKEN": SAMPLE_AUTH_TOKEN,
             "PLIVO_BASE_URL": plivo.url,
+            "ALLOW_EVERYONE": "true",  # closed by default
         }
     )
     await bot.start()

@@ -154,6 +154,9 @@ def server_for(name: str, slack: FastSlack, plivo_url: str, people: int) -> Serv
         "ALLOW_EVERYONE": "true",  # closed by default; the bench measures answers, not refusals
         "PAGE_SIZE": "10",
         "DEFAULT_TIMEZONE": "UTC",
+        # Each simulated person sends commands back to back, far above a person's pace: the
+        # per-person limit would answer most with "slow down". `bench.fairness` measures it.
+        "USER_COMMANDS_PER_MIN": "10000",
     }
     if name == "bot":
         return ServerProcess("bot", procfile_web(port), env, port, "/healthz", False)

@@ -114,6 +114,8 @@ def start(
 ) -> Job | None:
     """Put an export in line and run it in the background; None if the user already has one."""
     exports = _exports(services)
+    # "→ now" would read wrong in a DM read later: the range ends when it was asked for.
+    query = query.model_copy(update={"end_is_now": False})
     try:
         job = exports.queue.add(who.user)
     except AlreadyExporting:
@@ -277,11 +279,17 @@ async def _run(
         progress = Progress(client, dm, str(posted["ts"]), every_s=exports.progress_every_s)
         audit("export.started", user=user, team=team, channel=dm, filters=filters)
         log.info(fields(event="export", user=user, job=job.id, outcome="started"))
-        await exports.queue.turn(
-            job, lambda place: progress.show(render.queued(query, place, cancel_value))
-        )
+        waited = False
+
+        def in_line(place: int) -> None:
+            nonlocal waited
+            waited = True
+            progress.show(render.queued(query, place, cancel_value))
+
+        await exports.queue.turn(job, in_line)
         stage = "counting the recordings"
-        progress.show(render.counting(query, cancel_value))
+        if waited:
+            progress.show(render.counting(query, cancel_value))
         plan = await exports.exporter.count(query, who=user)
         total = plan.total
         stage = "fetching the recordings"

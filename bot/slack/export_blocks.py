@@ -53,8 +53,10 @@ def count(n: int) -> str:
 
 def duration(seconds: float) -> str:
     """ "about 40 s", "about 3 min", "about 1 h 10 min": an estimate, so rounded."""
+    if seconds < 10:
+        return "a few seconds"
     if seconds < 60:
-        return f"about {max(1, round(seconds / 5) * 5)} s"
+        return f"about {round(seconds / 5) * 5} s"
     minutes = round(seconds / 60)
     if minutes < 60:
         return f"about {minutes} min"

@@ -242,3 +242,35 @@ async def test_export_button_checks_access(make_harness: HarnessFactory) -> None
     value = h.services.exports.signer.sign(query.encode(), team="T0FAKE", channel=CHANNEL)
     _, replies = await click(h, blocks.ACTION_EXPORT, value)
     assert "can't use" in replies[0]["text"] and h.slack.posted == []
+
+
+async def test_more_than_the_concurrency_wait_in_line_with_their_place(
+    make_harness: HarnessFactory, sample: Any
+) -> None:
+    gate = Gate(sample, open_for=4)
+    other = "U0OTHER"
+    h = await harness(
+        make_harness,
+        plivo=mock_plivo(gate.handler),
+        export_concurrency=1,
+        user_zones={USER: "UTC", other: "UTC"},
+    )
+    text = "export conference=sales last 60 days"
+    await h.dispatch(command_body(text, h.slack.response_url(h.next_key())))
+    async with asyncio.timeout(10):
+        await gate.held.wait()
+    await h.dispatch(
+        command_body("export last 2 days", h.slack.response_url(h.next_key()), user=other)
+    )
+    waiting = "D" + other.lstrip("U")
+    await h.slack.wait_until(
+        lambda: any(
+            u["channel"] == waiting and "next in line" in u["text"] for u in h.slack.updates
+        )
+    )
+    assert h.services.exports.queue.running == 1
+    gate.release.set()
+    await h.services.tasks.drain(30)
+    finals = {u["channel"]: u["text"] for u in h.slack.updates}
+    assert finals[DM].startswith("Done: ") and finals[waiting].startswith("Done: ")
+    assert len(h.slack.completed) == 2

@@ -107,6 +107,7 @@ async def run(args: argparse.Namespace) -> int:
         "PLIVO_BASE_URL": plivo_url,
         "PLIVO_SAMPLE_DATA": "false",
         "ALLOW_EVERYONE": "true",
+        "PUBLIC_URL": "https://recordings.bench.test",  # serve needs one (for listen links)
         "LOG_LEVEL": "WARNING",
         "PORT": str(port),
         "EXPORT_MAX_ROWS": str(max(50_000, args.rows)),

@@ -37,16 +37,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"configuration error: {problem}", file=sys.stderr)
         return 2
     if args.mode == "serve":
-        setup_logging(settings.log_level, settings.secrets)
+        setup_logging(settings.log_level, settings.secrets, region=settings.phone_region)
         from bot.run.serve import run_server
 
         return run_server(settings, host=args.host, port=args.port or settings.port)
     if args.mode == "socket":
-        setup_logging(settings.log_level, settings.secrets)
+        setup_logging(settings.log_level, settings.secrets, region=settings.phone_region)
         from bot.run.socket_mode import run_socket_mode
 
         return asyncio.run(run_socket_mode(settings))
-    setup_logging("WARNING", settings.secrets)
+    setup_logging("WARNING", settings.secrets, region=settings.phone_region, audit=False)
     from bot.run.console import run_console
 
     return run_console(settings, tz=args.tz, user_id=args.user, channel_id=args.channel)

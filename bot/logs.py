@@ -1,7 +1,8 @@
 """Logging: one `key=value` line per event, with secrets, recording URLs and phone numbers kept out.
 
 Every handler the bot installs carries `Redactor`, so even a library that logs a header or a URL
-cannot leak the tokens in force: they are replaced before the line is written.
+cannot leak the tokens in force: they are replaced before the line is written, and every phone
+number in a line (the audit trail's included) keeps only its last four digits.
 """
 
 from __future__ import annotations
@@ -11,16 +12,13 @@ import re
 import sys
 from collections.abc import Iterable
 
+from bot.masking import mask_phone_numbers
+
 _RECORDING_URL = re.compile(r"https?://\S*/Recording/\S+|https?://\S+\.(?:mp3|wav)\b", re.I)
 _SLACK_TOKEN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+")
 _HOOK_URL = re.compile(r"https://hooks\.slack\.com/\S+")
-# Seven or more digits, possibly grouped: a phone number. The last four stay, to tell calls apart.
-_PHONE = re.compile(r"\+?\d[\d ()-]{5,}(\d{4})\b")
 
-
-def mask_phone_numbers(text: str) -> str:
-    """`+14155550100` → `…0100`: enough for a reader of the logs, not a number to call."""
-    return _PHONE.sub(lambda m: "…" + m.group(1), text)
+__all__ = ["Redactor", "escape_controls", "fields", "mask_phone_numbers", "setup_logging"]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -41,16 +39,19 @@ def escape_controls(text: str) -> str:
 class Redactor(logging.Filter):
     """Rewrites each record's message so no secret, recording URL or Slack token reaches a log."""
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, secrets: Iterable[str] = (), *, region: str = "US") -> None:
         super().__init__()
         self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self.region = region  # where a number written without + is read (PHONE_REGION)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "[secret]")
         text = _SLACK_TOKEN.sub("[token]", text)
         text = _RECORDING_URL.sub("[recording-url]", text)
-        return _HOOK_URL.sub("[response-url]", text)
+        text = _HOOK_URL.sub("[response-url]", text)
+        # Here, not at each call site: a number in a library's message or a traceback is caught.
+        return mask_phone_numbers(text, self.region)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -78,9 +79,13 @@ def fields(**values: object) -> str:
     return " ".join(parts)
 
 
-def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> Redactor:
-    """Route every logger to standard error through the redactor; quiet the chattiest libraries."""
-    redactor = Redactor(secrets)
+def setup_logging(
+    level: str = "INFO", secrets: Iterable[str] = (), *, region: str = "US", audit: bool = True
+) -> Redactor:
+    """Route every logger to standard error through the redactor; quiet the chattiest libraries;
+    keep the audit trail (`bot.audit`) at INFO whatever `level` says (`audit=False`: at `level`,
+    for the console, whose only reader is the person it would be auditing)."""
+    redactor = Redactor(secrets, region=region)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
@@ -97,4 +102,7 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> Redactor:
     quiet = ("httpx", "httpcore", "slack_sdk", "slack_bolt", "bot.bolt", "asyncio")
     for noisy in (*quiet, "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # Compliance reads the audit trail: LOG_LEVEL=WARNING quietens the bot, never the trail. The
+    # handler passes every level; the root's level only applies to records logged on it.
+    logging.getLogger("bot.audit").setLevel(logging.INFO if audit else logging.NOTSET)
     return redactor

@@ -58,7 +58,7 @@ def test_fields_quotes_values_with_spaces() -> None:
 
 @pytest.fixture
 def restored_logging() -> Iterator[None]:
-    names = ("", "bot.bolt", "bot.slack.listeners", "slack_bolt", "httpx")
+    names = ("", "bot.bolt", "bot.slack.listeners", "slack_bolt", "httpx", "bot.audit")
     saved = {
         name: (logging.getLogger(name).level, list(logging.getLogger(name).handlers))
         for name in names
@@ -79,3 +79,26 @@ def test_setup_logging_keeps_the_bot_at_its_level_and_quiets_the_libraries() -> 
         assert not logger.isEnabledFor(logging.INFO) and logger.isEnabledFor(logging.WARNING)
     # Bolt decides whether to build its debug messages from the logger's own level.
     assert logging.getLogger("bot.bolt").level > logging.DEBUG
+
+
+@pytest.mark.usefixtures("restored_logging")
+@pytest.mark.parametrize("level", ["WARNING", "ERROR", "CRITICAL"])
+def test_the_audit_trail_stays_at_info_whatever_the_level(level: str) -> None:
+    setup_logging(level)
+    assert logging.getLogger("bot.audit").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("bot.slack.listeners").isEnabledFor(logging.INFO)
+
+
+def test_the_redactor_masks_phone_numbers_in_every_line() -> None:
+    logger, stream = _capture(Redactor(region="US"))
+    logger.info("a library said: dialled +14155550100, then 415-555-0199")
+    logger.info('{"event":"page.shown","filters":{"from_number":"+442079460101"}}')
+    try:
+        raise ValueError("bad number (415) 555-0123")
+    except ValueError:
+        logger.exception("failed")
+    out = stream.getvalue()
+    for full in ("4155550100", "555-0199", "2079460101", "555-0123"):
+        assert full not in out
+    for kept in ("…0100", "…0199", "…0101", "…0123"):
+        assert kept in out

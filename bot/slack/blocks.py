@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.masking import mask_number, mask_phone_numbers
 from bot.query import Query
 from bot.query.errors import escape
 
@@ -40,12 +41,23 @@ def _quote(text: str) -> str:
     return "`" + escape(text.replace("`", "ˋ")) + "`"
 
 
+def _code(text: str) -> str:
+    """A value from Plivo as inline code: escaped, and unable to close the span early."""
+    return "`" + escape(text.replace("`", "ˋ")) + "`"
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    # verbatim: Slack must not turn a conference named after a URL, a #channel or an @here
+    # into a link or a mention; the bot's own links and date tokens are written out in <…>.
+    return {"type": "mrkdwn", "text": text[:3000], "verbatim": True}
+
+
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return {"type": "section", "text": _mrkdwn(text)}
 
 
 def _context(*texts: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t[:3000]} for t in texts]}
+    return {"type": "context", "elements": [_mrkdwn(t) for t in texts]}
 
 
 def _ephemeral(text: str, blocks: list[dict[str, Any]]) -> Message:
@@ -68,30 +80,40 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _recording_name(rec: Recording) -> str | None:
+def _as_is(text: str) -> str:
+    return text
+
+
+def _recording_name(rec: Recording, shown: Callable[[str], str]) -> str | None:
     mpc = rec.mpc_name
     if mpc:
-        return f"MPC *{escape(mpc)}*"
+        return f"MPC *{escape(shown(mpc))}*"
     if rec.conference_name and rec.conference_name not in NAMES_WITHOUT_MEANING:
-        return f"conference *{escape(rec.conference_name)}*"
+        return f"conference *{escape(shown(rec.conference_name))}*"
     return None
 
 
-def render_recording(rec: Recording, sign: Sign | None = None) -> dict[str, Any]:
+def render_recording(
+    rec: Recording, sign: Sign | None = None, *, shared: bool = False
+) -> dict[str, Any]:
+    """One recording's section. `shared` (a page posted for the channel): phone numbers show only
+    their last four digits, in the numbers and in names alike."""
+    number = mask_number if shared else _as_is
+    name = mask_phone_numbers if shared else _as_is
     started = rec.started_at
     first = [slack_date(started) if started else "time unknown", format_duration(rec.duration_s)]
     # "conference *sales*" names the type too; a bare type only when there is no name to show.
-    label = _recording_name(rec) or rec.recording_type
+    label = _recording_name(rec, name) or escape(rec.recording_type or "")
     if label:
         first.append(label)
     second = []
     if rec.from_number or rec.to_number:
-        parts = [escape(n) for n in (rec.from_number or "?", rec.to_number or "?")]
+        parts = [escape(number(n)) if n else "?" for n in (rec.from_number, rec.to_number)]
         second.append(" → ".join(parts))
     if rec.call_uuid:
-        second.append(f"call `{rec.call_uuid}`")
+        second.append(f"call {_code(rec.call_uuid)}")
     if rec.recording_format:
-        second.append(rec.recording_format)
+        second.append(escape(rec.recording_format))
     text = "*" + first[0] + "* · " + " · ".join(first[1:])
     if second:
         text += "\n" + " · ".join(second)
@@ -164,6 +186,23 @@ def _query_context(query: Query, summary: str) -> dict[str, Any]:
     return _context(summary, f"Same search any time: {_quote(f'{COMMAND} {query.command()}')}")
 
 
+def _shown(query: Query) -> Query:
+    """The query as a message shows it: on a shared page, its numbers cut to the last four
+    digits (the summary and the "same search" line; button values carry the real query)."""
+    if not query.share:
+        return query
+    masked = {
+        name: mask_number(value)
+        if name in ("from_number", "to_number")
+        else mask_phone_numbers(value)
+        if name in ("conference_name", "mpc_name")
+        else value
+        for name, value in query.filters.items()
+    }
+    # model_copy does not validate: a masked number would not pass as a filter, nor need to.
+    return query.model_copy(update={"filters": masked})
+
+
 def _answer(query: Query, text: str, blocks: list[dict[str, Any]]) -> Message:
     """A message answering `query`: for its author only, unless they asked to share it."""
     return {
@@ -179,13 +218,14 @@ def render_page(query: Query, page: RangePage, *, sign: Sign, hint: str | None =
     if not page.recordings:
         return render_empty(query, page)
     header = _header_text(page)
-    summary = query.summary()
+    shown = _shown(query)
+    summary = shown.summary()
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
-        _query_context(query, summary),
+        _query_context(shown, summary),
         {"type": "divider"},
     ]
-    blocks.extend(render_recording(rec, sign) for rec in page.recordings)
+    blocks.extend(render_recording(rec, sign, shared=query.share) for rec in page.recordings)
     buttons = [*_paging_buttons(query, page, sign), _export_button(query, sign)]
     blocks.append({"type": "actions", "block_id": "paging", "elements": buttons})
     if hint:
@@ -206,10 +246,11 @@ def render_empty(query: Query, page: RangePage | None = None) -> Message:
         "or `between march 1 and march 31`.",
         "• Drop a filter, or run `/recordings help` for everything you can ask.",
     ]
-    summary = query.summary()
+    shown = _shown(query)
+    summary = shown.summary()
     blocks = [
         _section(f"*{lead}*"),
-        _query_context(query, summary),
+        _query_context(shown, summary),
         _section("\n".join(tips)),
     ]
     return _answer(query, f"{lead} {_plain(summary)}", blocks)
@@ -227,7 +268,8 @@ def render_error(command_text: str, message: str) -> Message:
 
 
 def render_plivo_error(command_text: str, error: PlivoError) -> Message:
-    return render_error(command_text, error.user_message)
+    # Escaped: the message may quote Plivo's own error text.
+    return render_error(command_text, escape(error.user_message))
 
 
 def render_internal_error(command_text: str) -> Message:

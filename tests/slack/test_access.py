@@ -314,3 +314,49 @@ def test_requester_reads_what_slack_sends() -> None:
     # Whatever shape arrives, a requester comes out (refused later), never a crash.
     odd = Requester.from_action({"user": "U1", "team": None, "channel": []})
     assert odd.user == "" and odd.team == ""
+
+
+# --- sharing and the audit trail -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"is_ext_shared_channel": "true"}, {"user_team": "T0PARTNER"}],
+    ids=["ext_shared", "partner_team"],
+)
+async def test_share_is_refused_in_a_channel_shared_with_another_organisation(
+    make_harness: HarnessFactory, caplog: pytest.LogCaptureFixture, fields: dict[str, str]
+) -> None:
+    caplog.set_level(logging.INFO)
+    h: Harness = await make_harness(allowed_team_ids="T0PARTNER")
+    ack, posted = await h.command(f"{TEXT} share", **fields)
+    assert "shared with another organisation" in json.loads(ack.body)["text"]
+    assert posted == [] and h.plivo_requests == []
+    assert _audit(caplog)[-1]["reason"] == "share_external"
+    ack, posted = await h.command(TEXT, **fields)  # for themselves: fine
+    assert ack.body == "" and only(posted)["response_type"] == "ephemeral"
+
+
+async def test_allow_share_external_lets_it_through(make_harness: HarnessFactory) -> None:
+    h: Harness = await make_harness(allow_share_external=True)
+    ack, posted = await h.command(f"{TEXT} share", is_ext_shared_channel="true")
+    assert ack.body == "" and only(posted)["response_type"] == "in_channel"
+
+
+async def test_every_page_shown_leaves_an_audit_line(
+    make_harness: HarnessFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    h: Harness = await make_harness()
+    _, posted = await h.command(f"{TEXT} share")
+    await h.click(blocks.ACTION_NEXT, buttons(only(posted))[blocks.ACTION_NEXT]["value"])
+    shown = [line for line in _audit(caplog) if line["event"] == "page.shown"]
+    assert [(line["via"], line["offset"], line["shown"]) for line in shown] == [
+        ("command", 0, 10),
+        ("click", 10, 10),
+    ]
+    for line in shown:
+        assert (line["user"], line["team"], line["channel"]) == (USER, TEAM, CHANNEL)
+        assert line["outcome"] == "ok" and line["shared"] is True
+        assert line["filters"]["conference_name"] == "sales"
+        assert {"add_time__gte", "add_time__lte"} <= set(line["filters"])

@@ -178,3 +178,68 @@ def test_any_page_stays_within_limits(n: int, name: str, url: str, command_text:
         blocks.render_page(_query(), RangePage(recs, 0, 20, 10_000, True, None, 1), sign=SIGN)
     )
     assert_valid(blocks.render_error(command_text, "problem"))
+
+
+def _texts(message: dict) -> str:
+    """Everything a reader of `message` sees, button values left out."""
+    shown = [message["text"]]
+    for block in message["blocks"]:
+        for part in [block.get("text"), *block.get("elements", [])]:
+            if isinstance(part, dict) and part.get("type") in ("mrkdwn", "plain_text"):
+                shown.append(part["text"])
+    return "\n".join(shown)
+
+
+def test_a_shared_page_masks_every_number() -> None:
+    text = "from=+14155550100 to=sip:alice4242@sip.example.com conference=ops yesterday share"
+    recs = [
+        _recording(0),
+        _recording(1, conference_name="bridge 4155550177", to_number="sip:bob9876@pbx.test"),
+    ]
+    page = RangePage(recs, 0, 10, 2, False, None, 1)
+    message = blocks.render_page(_query(text), page, sign=SIGN)
+    assert message["response_type"] == "in_channel"
+    seen = _texts(message)
+    for full in ("4155550100", "442071838750", "alice4242", "4155550177", "bob9876"):
+        assert full not in seen, full
+    for masked in ("…0100", "…8750", "sip:…4242@sip.example.com", "…0177", "sip:…9876@pbx.test"):
+        assert masked in seen, masked
+    assert "Same search any time: `/recordings from=…0100" in seen
+    # The person's own (not shared) answer shows the numbers in full, as before.
+    own = _texts(blocks.render_page(_query(text.removesuffix(" share")), page, sign=SIGN))
+    assert "+14155550100" in own and "alice4242" in own and "4155550177" in own
+
+
+def test_an_empty_shared_page_masks_the_summary() -> None:
+    message = blocks.render_empty(_query("from=+14155550100 yesterday share"))
+    assert "4155550100" not in _texts(message) and "…0100" in _texts(message)
+
+
+def test_plivo_texts_are_escaped_and_data_is_verbatim() -> None:
+    rec = _recording(
+        recording_type="<!channel>",
+        call_uuid="<@U1>`x",
+        recording_format="<http://evil.test|mp3>",
+        conference_name="https://evil.test #general",
+    )
+    block = blocks.render_recording(rec)
+    text = block["text"]["text"]
+    for raw in ("<!channel>", "<@U1>", "<http://evil.test"):
+        assert raw not in text
+    assert "&lt;http://evil.test|mp3&gt;" in text and "`&lt;@U1&gt;ˋx`" in text
+    assert block["text"]["verbatim"] is True
+    rec = _recording(conference_name="", mpc_name=None, recording_type="<!here>")
+    assert "&lt;!here&gt;" in blocks.render_recording(rec)["text"]["text"]
+    message = blocks.render_page(_query(), _page(3), sign=SIGN)
+    for block in message["blocks"]:
+        for part in [block.get("text"), *block.get("elements", [])]:
+            if isinstance(part, dict) and part.get("type") == "mrkdwn":
+                assert part["verbatim"] is True
+
+
+def test_plivo_error_text_is_escaped() -> None:
+    from bot.plivo.errors import PlivoBadRequest
+
+    error = PlivoBadRequest("400", error="<!channel> bad & <http://x|y>")
+    text = json.dumps(blocks.render_plivo_error("today", error))
+    assert "<!channel>" not in text and "&lt;!channel&gt; bad &amp; &lt;http://x|y&gt;" in text

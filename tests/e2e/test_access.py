@@ -54,6 +54,8 @@ class Servers:
     async def bot(self, ready_line: str = READY_LINE, **extra: str) -> BotProcess:
         bot = await BotProcess(env=self.env(**extra), ready_line=ready_line).start()
         self.bots.append(bot)
+        # uvicorn logs "startup complete" before it binds the port: wait for the port too.
+        await self.healthy(bot)
         return bot
 
     async def healthy(self, bot: BotProcess, timeout: float = 20.0) -> None:

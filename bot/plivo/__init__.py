@@ -15,6 +15,7 @@ from .errors import (
     RangeTooLong,
     RecordingGone,
 )
+from .fair import Budget, FairQueue
 from .limiter import Priority, RateLimiter
 from .models import PageMeta, RangePage, Recording, RecordingList
 from .windows import MAX_RANGE, MAX_WINDOW, format_time
@@ -25,6 +26,8 @@ __all__ = [
     "MAX_WINDOW",
     "TIME_FILTERS",
     "USER_AGENT",
+    "Budget",
+    "FairQueue",
     "PageMeta",
     "PlivoAuthError",
     "PlivoBadRequest",

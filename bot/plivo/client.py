@@ -36,6 +36,7 @@ from .errors import (
     PlivoUnavailable,
     RecordingGone,
 )
+from .fair import Budget, FairQueue, SlotThenBudget
 from .flights import Flights
 from .limiter import Priority, RateLimiter
 from .models import RangePage, Recording, RecordingList
@@ -95,7 +96,7 @@ class PlivoClient:
         timeout_s: float = 10.0,
         max_retries: int = 3,
         transport: httpx.AsyncBaseTransport | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Budget | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         wall_clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
@@ -122,7 +123,12 @@ class PlivoClient:
         self._cache = cache
         self._timeout_s = timeout_s
         self._max_retries = max(0, max_retries)
-        self._limiter = limiter or RateLimiter()
+        # Whose request starts next is the fair queue's choice (round-robin across people,
+        # searches before exports); when, the budget's: this process's pacing by default. The
+        # queue covers the wait for a slot in flight too, which would otherwise be first come,
+        # first served.
+        self._budget = limiter or RateLimiter()
+        self._limiter = FairQueue(SlotThenBudget(self._in_flight, self._budget))
         self._sleep = sleep
         self._wall_clock = wall_clock
         self._rng = rng or random.Random()
@@ -367,13 +373,16 @@ class PlivoClient:
             tally.requests += 1
             delay: float | None = None
             try:
-                async with self._in_flight:
-                    # Admitted last, so the limiter counts real starts, not places in the queue.
-                    await self._limiter.acquire(who=tally.who, priority=tally.priority)
+                # A slot in flight, then the budget (last, so it counts real starts, not places
+                # in a queue), in the fair queue's order; the slot is held until the answer.
+                await self._limiter.acquire(who=tally.who, priority=tally.priority)
+                try:
                     # httpx's timeout bounds each read, so a server dripping a byte a second would
                     # never time out; this bounds the whole attempt.
                     async with asyncio.timeout(self._timeout_s):
                         response = await self._http.get(url)
+                finally:
+                    self._in_flight.release()
             except TimeoutError:
                 failure: PlivoError = PlivoTimeout(
                     f"Plivo did not finish answering within {self._timeout_s}s"

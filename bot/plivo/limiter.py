@@ -92,7 +92,9 @@ class RateLimiter:
         """Wait until a request may start, then count it as started.
 
         `who` (a Slack user id, "" for the bot itself) and `priority` say whose request it is; this
-        limiter serves every caller in arrival order whatever they say.
+        limiter serves its callers in arrival order whatever they say: it is the budget, the
+        "when". `bot.plivo.fair.FairQueue` in front of it (the Plivo client puts one there)
+        chooses who comes next.
         """
         if not self._queue.locked() and self._try_admit() == 0.0:
             return

@@ -78,6 +78,10 @@ async def export_to_folder(
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as sink:
                 plan = await exporter.count(query, who=user)
+                if plan.total == 0:
+                    out.print("Nothing to export: no recordings match this search.")
+                    audit("export.finished", user=user, filters=filters, rows=0)
+                    return None
                 bar.update(task, total=plan.total, description="Exporting")
 
                 def on_rows(done: int) -> None:

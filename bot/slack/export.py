@@ -9,11 +9,9 @@ anything else, as for every command and click.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -32,6 +30,7 @@ from bot.signing import Signer
 from bot.slack import blocks
 from bot.slack import export_blocks as render
 from bot.slack.access import DAMAGED_BUTTON, Requester
+from bot.slack.export_progress import UPDATE_EVERY_S, Progress
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -42,7 +41,6 @@ log = logging.getLogger("bot.slack.export")
 Ack = Callable[..., Awaitable[Any]]
 Message = dict[str, Any]
 UPLOAD_TIMEOUT_S = 120
-UPDATE_EVERY_S = 2.0  # Slack allows about one chat.update a second per message; half that
 
 
 class Exports:
@@ -186,63 +184,6 @@ async def cancel_click(
     await services.replier.reply(response_url, _not_replacing(render.cancel_unknown()))
 
 
-class Progress:
-    """The DM's progress message, updated with `chat.update` at most every `every_s` seconds;
-    only the latest state is sent, so a slow Slack never builds a backlog."""
-
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        channel: str,
-        ts: str,
-        *,
-        every_s: float = UPDATE_EVERY_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._client = client
-        self._channel = channel
-        self._ts = ts
-        self._every_s = every_s
-        self._clock = clock
-        self._latest: Message | None = None
-        self._dirty = asyncio.Event()
-        self._last = clock()  # the message was just posted
-        self._loop = asyncio.get_running_loop().create_task(self._send_loop())
-
-    def show(self, message: Message) -> None:
-        self._latest = message
-        self._dirty.set()
-
-    async def _send(self, message: Message) -> None:
-        self._last = self._clock()
-        try:
-            await self._client.chat_update(channel=self._channel, ts=self._ts, **message)
-        except Exception as exc:  # progress is a courtesy: the export carries on without it
-            log.warning(fields(event="export_progress", outcome="update_failed", error=str(exc)))
-
-    async def _wait_turn(self) -> None:
-        # Pacing, not waiting for a result: Slack asks for updates of one message to be spaced.
-        wait = self._last + self._every_s - self._clock()
-        if wait > 0:
-            await asyncio.sleep(wait)
-
-    async def _send_loop(self) -> None:
-        while True:
-            await self._dirty.wait()
-            await self._wait_turn()
-            self._dirty.clear()
-            if self._latest is not None:
-                await self._send(self._latest)
-
-    async def close(self, final: Message) -> None:
-        """Stop the updates and show `final` (spaced from the last update like the others)."""
-        self._loop.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._loop
-        await self._wait_turn()
-        await self._send(final)
-
-
 async def _open_dm(client: AsyncWebClient, user_id: str) -> str:
     opened = await client.conversations_open(users=user_id)
     return str(opened["channel"]["id"])
@@ -292,6 +233,11 @@ async def _run(
             progress.show(render.counting(query, cancel_value))
         plan = await exports.exporter.count(query, who=user)
         total = plan.total
+        if total == 0:
+            await progress.close(render.nothing(query))
+            progress = None
+            audit("export.finished", user=user, team=team, channel=dm, filters=filters, rows=0)
+            return
         stage = "fetching the recordings"
         estimate = Estimate()
 

@@ -121,6 +121,18 @@ def done(query: Query, rows: int, filename: str) -> Message:
     )
 
 
+def nothing(query: Query) -> Message:
+    summary = query.summary()
+    return _message(
+        f"Nothing to export: no recordings match · {_plain(summary)}",
+        [
+            "*Nothing to export*: no recordings match, so no file was sent.",
+            f"{summary}",
+            "Plivo matches names, numbers and ids exactly; widen the range or drop a filter.",
+        ],
+    )
+
+
 def too_many(query: Query, matched: int, limit: int, *, at_least: bool = False) -> Message:
     summary = query.summary()
     many = f"{'at least ' if at_least else ''}{count(matched)}"

@@ -57,3 +57,9 @@ def test_over_the_limit_writes_nothing_and_says_the_count(tmp_path: Path) -> Non
     )
     assert f"Not exported: {matched:,} recordings match" in done.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_nothing_matching_writes_nothing(tmp_path: Path) -> None:
+    done = run(tmp_path, ['export conference="no such room" last 3 days'])
+    assert done.returncode == 0, done.stderr
+    assert "Nothing to export" in done.stdout and list(tmp_path.iterdir()) == []

@@ -274,3 +274,10 @@ async def test_more_than_the_concurrency_wait_in_line_with_their_place(
     finals = {u["channel"]: u["text"] for u in h.slack.updates}
     assert finals[DM].startswith("Done: ") and finals[waiting].startswith("Done: ")
     assert len(h.slack.completed) == 2
+
+
+async def test_nothing_matching_sends_no_file(make_harness: HarnessFactory) -> None:
+    h = await harness(make_harness)
+    await h.command('export conference="no such room" last 3 days')
+    final = h.slack.updates[-1]
+    assert final["text"].startswith("Nothing to export") and h.slack.completed == []

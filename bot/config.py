@@ -105,6 +105,14 @@ class Settings(BaseSettings):
     max_connections: int = Field(500, ge=10, le=100_000)
     user_commands_per_min: int = Field(20, ge=1, le=10_000)
 
+    # Watches and durable state: where watches, the poll's cursor and what was posted are kept,
+    # and how often the one poll for all watches asks Plivo. PostgreSQL (DATABASE_URL, Heroku's
+    # `postgres://` form too) is shared by every process; else SQLite in DATA_DIR, per process.
+    database_url: SecretStr | None = None
+    data_dir: str = "data"
+    watch_interval_s: float = Field(60.0, ge=0.2, le=3600)
+    watch_overlap_s: float = Field(300.0, ge=0, le=86400)
+
     @field_validator(
         "allowed_user_ids",
         "allowed_usergroup_ids",
@@ -167,6 +175,19 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a two-letter region code (e.g. US, GB, IN)")
         return region
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        scheme = value.get_secret_value().partition("://")[0].lower()
+        if scheme.split("+")[0] not in ("postgres", "postgresql"):
+            raise ValueError(
+                "must be a PostgreSQL URL (postgres://user:password@host:5432/name); "
+                "leave it unset to keep state in SQLite under DATA_DIR"
+            )
+        return value
+
     @field_validator("slack_api_url", "plivo_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -187,7 +208,7 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every secret value in force, for the log filter that keeps them out of logs."""
         values = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token]
-        values += [self.plivo_auth_token, self.button_secret]
+        values += [self.plivo_auth_token, self.button_secret, self.database_url]
         return [v.get_secret_value() for v in values if v and v.get_secret_value()]
 
     @property
@@ -298,6 +319,7 @@ def _describe(field: str, error: Any) -> str:
     given = error.get("input")
     hidden = (
         name.endswith(("TOKEN", "SECRET"))
+        or name == "DATABASE_URL"  # it holds a password
         or given is None
         or isinstance(given, dict)
         or repr(given) in message  # the validator quoted it already

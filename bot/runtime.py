@@ -7,11 +7,13 @@ Shared by every entry point (`serve`, `socket`, `console`), so all three run the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -27,6 +29,7 @@ from bot.listen.service import Listening, ListenMode
 from bot.listen.upload import DmUploader
 from bot.plivo import PlivoClient
 from bot.plivo.cache import PageCache
+from bot.plivo.limiter import Budget
 from bot.plivo.transport import pooled_transport
 from bot.query import warm_up
 from bot.services import Services
@@ -36,6 +39,10 @@ from bot.slack.app import build_app
 from bot.slack.export import exports_from_settings
 from bot.slack.replies import Replier, ResponseUrlReplier
 from bot.slack.timezones import UserTimezones
+from bot.store import Lease, SharedBudget, Store, open_store
+from bot.watch.commands import Watching
+from bot.watch.poller import LEASE, WatchPoller, holder_name
+from bot.watch.poster import SlackPoster
 
 if TYPE_CHECKING:
     from bot.sample_api import SampleApi
@@ -50,9 +57,13 @@ AUTH_TEST_TIMEOUT_S = 10.0
 SAMPLE_BASE_URL = "http://sample-api.invalid"
 
 
-def plivo_client(settings: Settings, sample: SampleApi | None = None) -> PlivoClient:
+def plivo_client(
+    settings: Settings, sample: SampleApi | None = None, *, limiter: Budget | None = None
+) -> PlivoClient:
     """The Plivo client the settings describe: Plivo itself over aiohttp's connection pool, or
-    (`PLIVO_SAMPLE_DATA`) the built-in sample API (`sample`, or a new one), answering in-process."""
+    (`PLIVO_SAMPLE_DATA`) the built-in sample API (`sample`, or a new one), answering in-process.
+    `limiter`: the account's request budget when it is shared with other processes (else the
+    client's own limiter)."""
     auth_id, auth_token = settings.plivo_credentials
     common: dict[str, Any] = {
         "auth_id": auth_id,
@@ -60,6 +71,7 @@ def plivo_client(settings: Settings, sample: SampleApi | None = None) -> PlivoCl
         "timeout_s": settings.plivo_timeout_s,
         "max_retries": settings.plivo_max_retries,
         "cache": PageCache(),
+        "limiter": limiter,
     }
     if not settings.plivo_sample_data:
         return PlivoClient(base_url=settings.plivo_base_url, transport=pooled_transport(), **common)
@@ -132,6 +144,35 @@ def _media_client(settings: Settings, transport: httpx.AsyncBaseTransport | None
     )
 
 
+async def _open_store(settings: Settings) -> Store:
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    store = await open_store(url, settings.data_dir)
+    if store.shared:
+        log.info("state: PostgreSQL (shared by every process); watches and Plivo budget shared")
+    else:
+        log.warning(
+            "DATABASE_URL is not set: watches are kept in SQLite under %s and, like the Plivo "
+            "request budget, belong to this process alone; run more than one process (or deploy "
+            "to Heroku, whose disk is wiped on restart) only with DATABASE_URL set",
+            settings.data_dir,
+        )
+    return store
+
+
+def _start_poller(poller: WatchPoller) -> Callable[[], Awaitable[None]]:
+    """Start the watch poll in the background; the closer that stops it (and hands over the
+    lease)."""
+    task = asyncio.get_running_loop().create_task(poller.run(), name="watch-poll")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await poller.stop()
+
+    return stop
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -153,25 +194,32 @@ class Runtime:
         organisation: Organisation | None = None,
         listen_mode: ListenMode | None = None,
         media_transport: httpx.AsyncBaseTransport | None = None,
+        durable: bool = False,
     ) -> Runtime:
+        """Open the clients and build the app. `durable`: open the database and run watches (the
+        Slack app's processes; not the console, which has no channel to post in)."""
         began = time.perf_counter()
         warm_up()
+        store = await _open_store(settings) if durable else None
         session = aiohttp.ClientSession()
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         web_client = AsyncWebClient(
             token=token, base_url=settings.slack_api_url, session=session, timeout=5
         )
+        budget = SharedBudget(store.engine) if store is not None and store.shared else None
         if plivo is None:
             try:
                 # In sample mode one sample API answers both the Plivo API and its media host.
                 sample = sample_api(settings) if settings.plivo_sample_data else None
-                plivo = plivo_client(settings, sample)
+                plivo = plivo_client(settings, sample, limiter=budget)
             except BaseException:
                 await session.close()  # no "Unclosed client session" on top of the real error
                 raise
             if media_transport is None and sample is not None:
                 media_transport = httpx.MockTransport(sample.handler)
         closers: list[Callable[[], Awaitable[Any]]] = [plivo.aclose, session.close]
+        if store is not None:
+            closers.append(store.aclose)
         if signing_secret is None and settings.slack_signing_secret:
             signing_secret = settings.slack_signing_secret.get_secret_value()
         identity = BotIdentity(web_client, token) if token else None
@@ -194,6 +242,24 @@ class Runtime:
             timezones=timezones or UserTimezones(web_client, settings.default_timezone),
             access=access,
         )
+        if store is not None:
+            poster = SlackPoster(web_client)
+            services.watching = Watching(store.watches, poster)
+            poller = WatchPoller(
+                store.watches,
+                Lease(store.engine, LEASE, holder_name(), ttl_s=settings.watch_interval_s * 1.25),
+                plivo,
+                poster,
+                interval_s=settings.watch_interval_s,
+                overlap_s=settings.watch_overlap_s,
+                sign_for=lambda watch: partial(
+                    access.signer.sign,
+                    team=watch.team,
+                    channel=watch.channel,
+                    ttl_s=settings.button_ttl_s,
+                ),
+            )
+            closers.insert(0, _start_poller(poller))
         if clock is None and settings.plivo_sample_data and settings.plivo_sample_now:
             # A reproducible demo: it is always the moment the sample data was laid out around.
             pinned = settings.plivo_sample_now
@@ -234,6 +300,7 @@ class Runtime:
         return cls(settings, services, app, closers)
 
     async def stop(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+        """Let answers in flight finish, then stop the watch poll and close every client."""
         pending = len(self.services.tasks)
         if pending:
             log.info("shutdown: letting %d answers finish", pending)

@@ -17,6 +17,7 @@ from bot.slack.access import Access
 from bot.slack.replies import Replier
 from bot.slack.timezones import UserTimezones
 from bot.slack.user_limits import UserLimits
+from bot.watch.commands import Watching
 
 if TYPE_CHECKING:
     from bot.listen.service import Listening
@@ -84,6 +85,8 @@ class Services:
     exports: Exports | None = None
     # ▶ Listen: links, DM uploads or (console) files; built by the runtime.
     listening: Listening | None = None
+    # Watches (`/recordings watch …`): None where there is no channel to post in (the console).
+    watching: Watching | None = None
     # Commands and clicks per person a minute (USER_COMMANDS_PER_MIN).
     user_limits: UserLimits = field(init=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +20,7 @@ from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN, Settings
 from bot.plivo import PlivoClient
 from bot.runtime import Runtime
 from bot.sample_api import SampleApi
+from tests.fakes.postgres import LocalPostgres
 from tests.fakes.slack import BOT_TOKEN, FakeSlack
 
 # Wed 2026-03-11 15:30 in Los Angeles: after that year's DST change, as in the issue's examples.
@@ -212,7 +213,7 @@ ACCESS_SETTINGS = (
 
 
 @pytest.fixture
-async def make_harness(sample: SampleApi) -> AsyncIterator[HarnessFactory]:
+async def make_harness(sample: SampleApi, tmp_path: Any) -> AsyncIterator[HarnessFactory]:
     made: list[Harness] = []
 
     async def make(
@@ -220,8 +221,11 @@ async def make_harness(sample: SampleApi) -> AsyncIterator[HarnessFactory]:
         user_zones: dict[str, str] | None = None,
         plivo: PlivoClient | None = None,
         slack_options: dict[str, Any] | None = None,
+        durable: bool = False,
         **settings: Any,
     ) -> Harness:
+        """`durable`: with a database (SQLite in a temporary DATA_DIR unless `database_url` is
+        given) and the watch poll running, as in `serve`."""
         zones = user_zones or {USER: "America/Los_Angeles"}
         slack = await FakeSlack(user_zones=zones, **(slack_options or {})).start()
         values = {
@@ -229,6 +233,7 @@ async def make_harness(sample: SampleApi) -> AsyncIterator[HarnessFactory]:
             "slack_signing_secret": SIGNING_SECRET,
             "slack_api_url": slack.api_url,
             "plivo_sample_data": True,
+            "data_dir": str(tmp_path / "data"),
             **settings,
         }
         if not any(name in settings for name in ACCESS_SETTINGS):
@@ -240,6 +245,7 @@ async def make_harness(sample: SampleApi) -> AsyncIterator[HarnessFactory]:
             plivo=plivo or recording_client(sample, seen),
             clock=lambda: NOW,
             media_transport=httpx.MockTransport(sample.handler),
+            durable=durable,
         )
         harness = Harness(runtime, slack, sample, seen)
         made.append(harness)
@@ -249,3 +255,23 @@ async def make_harness(sample: SampleApi) -> AsyncIterator[HarnessFactory]:
     for harness in made:
         await harness.runtime.stop()
         await harness.slack.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    """A real PostgreSQL server for the whole session (never skipped: it fails loudly if it cannot
+    start, see tests/fakes/postgres.py for where its programs come from)."""
+    server = LocalPostgres().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> tuple[str | None, str]:
+    """(DATABASE_URL, DATA_DIR) for a fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        return None, str(tmp_path / "data")
+    server: LocalPostgres = request.getfixturevalue("postgres")
+    return server.create_database(), str(tmp_path / "data")

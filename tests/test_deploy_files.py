@@ -248,8 +248,20 @@ def test_app_json_describes_a_python_web_app(app_json: dict[str, Any]) -> None:
     assert set(app_json["formation"]) <= set(_procfile())
 
 
+# Settings an add-on sets (Heroku Postgres sets DATABASE_URL), so the form does not ask for them.
+FROM_ADDONS = {"DATABASE_URL"}
+
+
 def test_app_json_env_is_exactly_the_settings(app_json: dict[str, Any]) -> None:
-    assert set(app_json["env"]) == {name.upper() for name in Settings.model_fields}
+    settings = {name.upper() for name in Settings.model_fields}
+    assert set(app_json["env"]) == settings - FROM_ADDONS
+
+
+def test_app_json_offers_heroku_postgres_for_watches(app_json: dict[str, Any]) -> None:
+    # The dyno's disk is wiped on every restart: watches must live in Heroku Postgres.
+    plans = [addon["plan"] for addon in app_json["addons"]]
+    assert [plan.partition(":")[0] for plan in plans] == ["heroku-postgresql"]
+    assert app_json["addons"][0].get("as", "DATABASE") == "DATABASE"  # → DATABASE_URL
 
 
 def test_app_json_marks_required_settings(app_json: dict[str, Any]) -> None:

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "manifest.yml"
 SCHEMA_DIR = Path(__file__).resolve().parent / "fixtures" / "slack-manifest-schema"
 
-# usergroups:read for ALLOWED_USERGROUP_IDS; files:write and im:write for files sent into a DM.
+# usergroups:read for ALLOWED_USERGROUP_IDS; files:write and im:write for files sent into a DM
+# (im:write also for a watch's DM to its creator when its channel stops accepting posts).
 SCOPES = {"commands", "chat:write", "users:read", "usergroups:read", "files:write", "im:write"}
 
 

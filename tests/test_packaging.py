@@ -23,7 +23,8 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 RUNTIME = [Requirement(spec) for spec in PYPROJECT["project"]["dependencies"]]
 TEST = [Requirement(spec) for spec in PYPROJECT["project"]["optional-dependencies"]["test"]]
 # Installed for what they plug into, never imported by name.
-NOT_IMPORTED = {"uvloop", "httptools", "tzdata"}
+# (aiosqlite and psycopg: the database drivers SQLAlchemy loads by the URL's name.)
+NOT_IMPORTED = {"uvloop", "httptools", "tzdata", "aiosqlite", "psycopg"}
 HOW_TO = (
     "a dependency is declared in pyproject.toml (with its range), named in requirements.in "
     "(runtime) or requirements-dev.in (tests), and pinned with what it needs in requirements.txt "
@@ -52,6 +53,7 @@ def closure(requirements: list[Requirement]) -> set[str]:
     """The names these requirements need, with what those need in turn on this platform, from the
     metadata of the installed distributions."""
     seen: set[str] = set()
+    visited: set[tuple[str, frozenset[str]]] = set()
     todo = [(r, frozenset(r.extras)) for r in requirements]
     while todo:
         requirement, extras = todo.pop()
@@ -61,8 +63,12 @@ def closure(requirements: list[Requirement]) -> set[str]:
             for extra in (extras or {""})
         ):
             continue
-        if name in seen:
+        # A name again with other extras (alembic's "SQLAlchemy", then "sqlalchemy[asyncio]")
+        # still brings what those extras need.
+        visit = (name, frozenset(requirement.extras))
+        if visit in visited:
             continue
+        visited.add(visit)
         seen.add(name)
         try:
             needs = distribution(name).requires or []

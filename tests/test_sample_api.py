@@ -402,3 +402,25 @@ def test_runs_as_a_real_http_server() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_recording_added_while_running_is_listed_newest_first() -> None:
+    from datetime import timedelta
+
+    api = SampleApi(now=NOW, count=50)
+    body = api.add(
+        NOW + timedelta(seconds=5), conference_name="support", from_number="+14155550100"
+    )
+    assert api.recordings[0] is body and body["recording_type"] == "conference"
+    found = api.query({"conference_name": "support", "add_time__gt": "2025-03-31 12:00:00"})
+    assert [r["recording_id"] for r in found] == [body["recording_id"]]
+    assert api.query({"add_time__gte": "2025-03-31 12:00:04"})[0] is body
+
+
+def test_above_the_account_limit_it_answers_429() -> None:
+    moment = [0.0]
+    api = SampleApi(now=NOW, count=10, rate_limit=(3, 5.0), clock=lambda: moment[0])
+    statuses = [api.respond("GET", api._path, {}, api._authorization)[0] for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429] and api.rejected == 2
+    moment[0] = 5.0  # the first three have left the window
+    assert api.respond("GET", api._path, {}, api._authorization)[0] == 200

@@ -104,7 +104,7 @@ class SlackAsgiApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
-                    self.runtime = await Runtime.start(self.settings)
+                    self.runtime = await Runtime.start(self.settings, durable=True)
                 except Exception as exc:
                     log.exception("start-up failed")
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})

@@ -43,7 +43,7 @@ async def run_socket_mode(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     # No web server here to serve listening links: ▶ Listen sends the file to the clicker's DMs.
-    runtime = await Runtime.start(settings, listen_mode="upload")
+    runtime = await Runtime.start(settings, listen_mode="upload", durable=True)
     handler = AsyncSocketModeHandler(
         runtime.app, settings.slack_app_token.get_secret_value(), logger=sdk_logger()
     )

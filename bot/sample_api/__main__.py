@@ -28,8 +28,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-total-count", action="store_true", help="omit meta.total_count, as Plivo sometimes"
     )
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="answer 429 above N accepted requests in any 5 s, as Plivo does at 300 (0: no limit)",
+    )
     args = parser.parse_args(argv)
-    api = SampleApi(count=args.count, seed=args.seed, with_total_count=not args.no_total_count)
+    api = SampleApi(
+        count=args.count,
+        seed=args.seed,
+        with_total_count=not args.no_total_count,
+        rate_limit=(args.rate_limit, 5.0) if args.rate_limit > 0 else None,
+    )
     config = uvicorn.Config(
         api.asgi(latency_s=args.latency_ms / 1000.0),
         host=HOST,

@@ -18,6 +18,7 @@ import re
 import time
 import uuid
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,7 @@ import httpx
 from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
 
 from .audio import ToneWav, parse_range
-from .data import SampleRecording, generate
+from .data import SampleRecording, generate, new_recording
 
 MAX_SPAN = timedelta(days=30)
 DEFAULT_SPAN = timedelta(days=7)
@@ -110,12 +111,18 @@ class SampleApi:
         clock: Callable[[], float] = time.monotonic,
         max_log: int = 100_000,
         media_base: str = PLIVO_MEDIA,
+        rate_limit: tuple[int, float] | None = None,
     ) -> None:
         now = now or datetime.now(UTC)
         if now.tzinfo is None:
             raise ValueError("now must be an aware datetime")
         self.now = now.astimezone(UTC)
         self.auth_id = auth_id
+        self._utc_offset = utc_offset
+        # Plivo's account limit (300 requests per 5 s): above it, 429 (counted in `rejected`).
+        self._rate_limit = rate_limit
+        self._accepted: deque[float] = deque()
+        self.rejected = 0
         self.with_total_count = with_total_count
         self.requests: list[LoggedRequest] = []
         self._max_log = max(1, max_log)
@@ -154,12 +161,42 @@ class SampleApi:
         self, method: str, path: str, params: Mapping[str, str], authorization: str | None
     ) -> tuple[int, dict[str, Any]]:
         """Answer one request as Plivo would: (status, JSON body); log it."""
-        status, body = self._answer(method, path, params, authorization)
+        status, body = self._limited() or self._answer(method, path, params, authorization)
         log = self.requests
         log.append(LoggedRequest(self._clock(), method, path, dict(params), status))
         if len(log) > self._max_log:  # a long-running demo server must not grow without bound
             del log[: len(log) - self._max_log // 2]
         return status, body
+
+    def add(self, added: datetime | None = None, **fields: Any) -> dict[str, Any]:
+        """Save a new recording now (or at `added`), as Plivo does when a call ends; its body.
+
+        `fields` are Plivo's (`conference_name="support"`, `from_number="+14155550100"`, …)."""
+        added = (added or datetime.now(UTC)).astimezone(UTC)
+        row = new_recording(added, fields, auth_id=self.auth_id, utc_offset=self._utc_offset)
+        at = bisect_right(self._times, added)
+        self._rows.insert(at, row)
+        self._times.insert(at, added)
+        self.recordings.insert(len(self._rows) - 1 - at, row.body)
+        self._by_id[row.body["recording_id"]] = row.body
+        # Plivo's "now" moves on: a request without an upper bound lists it.
+        self.now = max(self.now, added)
+        return row.body
+
+    def _limited(self) -> tuple[int, dict[str, Any]] | None:
+        """Plivo's answer when the account is over its request limit, else None (and count it)."""
+        if self._rate_limit is None:
+            return None
+        most, period = self._rate_limit
+        now = self._clock()
+        accepted = self._accepted
+        while accepted and accepted[0] <= now - period:
+            accepted.popleft()
+        if len(accepted) >= most:
+            self.rejected += 1
+            return 429, {"api_id": _api_id(), "error": "too many requests"}
+        accepted.append(now)
+        return None
 
     async def handler(self, request: httpx.Request) -> httpx.Response:
         """An `httpx.MockTransport` handler serving the fake in-process (async clients)."""

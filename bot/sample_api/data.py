@@ -60,6 +60,29 @@ def generate(
     return rows
 
 
+def new_recording(
+    added: datetime,
+    fields: dict[str, Any],
+    *,
+    auth_id: str,
+    utc_offset: timedelta,
+    seconds: float = 120.0,
+    seed: int | None = None,
+) -> SampleRecording:
+    """One recording saved at `added`, with the given fields (`conference_name`, `from_number`,
+    …) and made-up ids: what a test adds to a running fake, as a call that just ended."""
+    rng = random.Random(seed)
+    kind = (
+        "mpc"
+        if fields.get("mpc_name")
+        else "conference"
+        if fields.get("conference_name")
+        else "call"
+    )
+    added = added.astimezone(UTC)
+    return _render(rng, added, timezone(utc_offset), auth_id, kind, added, seconds, dict(fields))
+
+
 def _one(rng: random.Random, now: datetime, zone: timezone, auth_id: str) -> SampleRecording:
     roll = rng.random()
     kind = "call" if roll < 0.60 else "conference" if roll < 0.97 else "mpc"

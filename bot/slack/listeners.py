@@ -22,9 +22,11 @@ from bot.audit import audit
 from bot.logs import fields, mask_phone_numbers
 from bot.plivo import PlivoError, RangePage
 from bot.query import ParseError, Query, is_help, parse
+from bot.query.watch import WATCH, subcommand
 from bot.services import Services
 from bot.slack import blocks, export
 from bot.slack.access import DAMAGED_BUTTON, Refusal, Requester
+from bot.watch.commands import watch_command
 
 log = logging.getLogger("bot.slack.listeners")
 
@@ -115,6 +117,15 @@ async def _command(
         await export.export_command(
             ack, who, text, _str(command.get("response_url")), services=services
         )
+        return
+    if (sub := subcommand(text)) is not None:
+        # A watch posts in the channel for everyone, as `share` does: the same rule applies.
+        if sub[0] == WATCH and sub[1].lower() != "list":
+            refusal = services.access.share_refusal(who)
+            if refusal is not None:
+                await ack(blocks.render_refusal(text, refusal.message))
+                return
+        await watch_command(ack, command, *sub, text, services=services)
         return
     if is_help(text):
         await ack(blocks.render_help())

@@ -157,7 +157,10 @@ async def test_last_sigterm_exits_0_and_logs_are_clean(stack: Stack) -> None:
     assert 1 <= len(probes) <= 2 and all(" WARNING " in line for line in probes)
     # Otherwise a clean run warns about nothing: an admin should find no false alarm.
     noisy = [line for line in stack.bot.logs if " WARNING " in line or " ERROR " in line]
-    assert [line for line in noisy if line not in probes] == []
+    # The one true notice: without DATABASE_URL, watches and the Plivo budget are per process.
+    per_process = [line for line in noisy if "DATABASE_URL is not set" in line]
+    assert len(per_process) == 1
+    assert [line for line in noisy if line not in probes and line not in per_process] == []
     url = stack.sample.recordings[0]["recording_url"]
     for line in stack.bot.logs:
         assert BOT_TOKEN not in line and SECRET not in line and SAMPLE_AUTH_TOKEN not in line

@@ -12,6 +12,7 @@ import shlex
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,7 @@ class BotProcess:
     process: asyncio.subprocess.Process | None = None
     _reader: asyncio.Task[None] | None = None
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    _data_dir: tempfile.TemporaryDirectory[str] | None = None
 
     @property
     def url(self) -> str:
@@ -107,6 +109,10 @@ class BotProcess:
             **self.env,
             "PORT": str(self.port),
         }
+        if "DATA_DIR" not in env and "DATABASE_URL" not in env:
+            # The bot keeps its state (watches) under DATA_DIR; never in the working tree.
+            self._data_dir = tempfile.TemporaryDirectory(prefix="bot-test-data-")
+            env["DATA_DIR"] = self._data_dir.name
         self.process = await asyncio.create_subprocess_exec(
             *procfile_command(self.process_type),
             cwd=ROOT,

@@ -62,6 +62,10 @@ class FakeSlack:
     # Uploads: file id -> the bytes sent to its upload URL; completed: completeUploadExternal calls.
     uploaded: dict[str, bytes] = field(default_factory=dict)
     completed: list[dict[str, Any]] = field(default_factory=list)
+    # chat.postMessage: what was posted, by channel; and channels that refuse posts, with the
+    # error Slack gives (`not_in_channel`, `is_archived`, `channel_not_found`, `ratelimited`…).
+    posts: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    channel_errors: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._arrived = asyncio.Condition()
@@ -152,6 +156,12 @@ class FakeSlack:
 
     async def _messaging(self, method: str, params: dict[str, Any]) -> web.Response:
         """conversations.open, chat.*, files.* (external upload): recorded, then waiters woken."""
+        error = self.channel_errors.get(str(params.get("channel", "")))
+        if method == "chat.postMessage" and error == "ratelimited":
+            headers = {"Retry-After": "1"}
+            return web.json_response({"ok": False, "error": error}, status=429, headers=headers)
+        if method == "chat.postMessage" and error:
+            return web.json_response({"ok": False, "error": error})
         async with self._arrived:
             answer = self._messaging_answer(method, params)
             self._arrived.notify_all()
@@ -169,6 +179,7 @@ class FakeSlack:
             if method == "chat.postMessage":
                 params["ts"] = f"{1_700_000_000 + len(self.posted)}.000100"
                 self.posted.append(params)
+                self.posts[str(params.get("channel", ""))].append(params)
             else:
                 self.updates.append(params)
                 self.update_times.append(time.monotonic())
@@ -254,6 +265,14 @@ class FakeSlack:
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]
+
+    async def wait_for_posts(
+        self, channel: str, count: int = 1, timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """The messages posted with chat.postMessage in `channel`, once there are `count`."""
+        async with asyncio.timeout(timeout), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.posts[channel]) >= count)
+        return self.posts[channel]
 
     async def wait_for(
         self, key: str, count: int = 1, timeout: float = 10.0

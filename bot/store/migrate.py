@@ -1,0 +1,71 @@
+"""Brings the database's schema up to date at start-up, with Alembic's revisions shipped in
+`bot/store/migrations/`.
+
+Several processes may start at once (two web dynos, a web and a worker): on PostgreSQL the upgrade
+runs under a transaction-level advisory lock, so one applies it and the others then find it done;
+on SQLite a lock on a file beside the database does the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger("bot.store")
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Any fixed 64-bit number, the same in every process of this app.
+ADVISORY_LOCK_KEY = 0x7265636F7264  # "record"
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(_config(connection), "head")
+
+
+@contextlib.asynccontextmanager
+async def _file_lock(path: Path) -> AsyncIterator[None]:
+    """An exclusive lock on `path` among processes, waited for in a thread (never blocking the
+    event loop, where another start-up of this process may hold it)."""
+    try:
+        import fcntl
+    except ImportError:  # not on Windows: there, one process per data folder
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Apply every revision not yet applied; safe when several processes do it at once."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            )
+            await connection.run_sync(_upgrade)
+        return
+    assert url.database
+    async with _file_lock(Path(url.database + ".lock")), engine.begin() as connection:
+        await connection.run_sync(_upgrade)

@@ -99,7 +99,7 @@ async def test_a_failed_start_closes_the_session_it_opened(monkeypatch: pytest.M
         opened.append(real(*args, **kwargs))
         return opened[-1]
 
-    def broken(*_: Any) -> Any:
+    def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("no Plivo client today")
 
     monkeypatch.setattr(runtime.aiohttp, "ClientSession", session)

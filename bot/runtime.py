@@ -29,7 +29,7 @@ from bot.listen.service import Listening, ListenMode
 from bot.listen.upload import DmUploader
 from bot.plivo import PlivoClient
 from bot.plivo.cache import PageCache
-from bot.plivo.limiter import Budget
+from bot.plivo.fair import Budget
 from bot.plivo.transport import pooled_transport
 from bot.query import warm_up
 from bot.services import Services

@@ -38,7 +38,7 @@ from .errors import (
 )
 from .fair import Budget, FairQueue, SlotThenBudget
 from .flights import Flights
-from .limiter import Budget, Priority, RateLimiter
+from .limiter import Priority, RateLimiter
 from .models import RangePage, Recording, RecordingList
 from .paging import Job, RangePager
 from .responses import error_for, parse_page, parse_recording, retry_after

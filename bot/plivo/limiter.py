@@ -22,7 +22,6 @@ import enum
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
@@ -34,13 +33,6 @@ class Priority(enum.IntEnum):
 
     INTERACTIVE = 0
     BACKGROUND = 1
-
-
-class Budget(Protocol):
-    """Anything that admits Plivo requests: this process's `RateLimiter`, or a budget shared by
-    every process (`bot.store.SharedBudget`)."""
-
-    async def acquire(self, who: str = "", priority: Priority = Priority.INTERACTIVE) -> None: ...
 
 
 # A microsecond of slack, so float rounding can never ask for an endless tiny wait.

@@ -92,7 +92,8 @@ def acceptable(words: list[str]) -> bool:
                 return False  # "march 32" is not a day, and not 2032 either
         elif word not in _FILLERS and not _CLOCK.fullmatch(word):
             return False
-    return (months == 1 and numeric == 0) or (months == 0 and numeric == 1)
+    # Numeric dates alone are read in the user's date order (`times.digits`), not here.
+    return months == 1 and numeric == 0
 
 
 @lru_cache(maxsize=2048)

@@ -28,31 +28,64 @@ _NUMBERS = {
 }
 
 
+DATE_ORDERS = ("MDY", "DMY", "YMD")
+# Slack locales that write the year first, and the one that writes the month first; every
+# other locale puts the day first (en-GB, en-IN, en-AU, de-DE, fr-FR, es-ES, pt-BR…).
+_YEAR_FIRST = ("ja", "zh", "ko", "hu", "lt", "mn")
+_MONTH_FIRST = ("en-US", "en-PH", "es-US")
+
+
+def date_order_for_locale(locale: str | None, default: str = "MDY") -> str:
+    """The numeric date order for a Slack locale (`en-US` → MDY, `en-GB` → DMY, `ja-JP` →
+    YMD); `default` when the locale is unknown or empty."""
+    if not locale:
+        return default
+    normal = locale.replace("_", "-")
+    language = normal.split("-")[0].lower()
+    if normal.lower() in (m.lower() for m in _MONTH_FIRST):
+        return "MDY"
+    if language in _YEAR_FIRST:
+        return "YMD"
+    if language == "en" and "-" not in normal:
+        return default
+    return "DMY"
+
+
 def is_help(text: str) -> bool:
     """Whether the command asks for help: `help`, `?`, `-h` or `--help` alone."""
     return text.strip().lower() in _HELP_WORDS
 
 
 def parse(
-    text: str, now: datetime, tz: str, *, page_size: int = 10, phone_region: str = "US"
+    text: str,
+    now: datetime,
+    tz: str,
+    *,
+    page_size: int = 10,
+    phone_region: str = "US",
+    date_order: str = "MDY",
 ) -> Query:
     """Read a command typed at `now` (aware) by someone in zone `tz`.
 
     `page_size` is the default page size (`limit=` overrides it); numbers without `+` are
-    read in `phone_region`. Raises ParseError for anything that cannot be read, and
-    ValueError only when the caller breaks the contract (naive `now`, page size out of range).
+    read in `phone_region`; numeric dates with two readings (`03/11`) in `date_order`
+    (`MDY`, `DMY` or `YMD`: see `date_order_for_locale`). Raises ParseError for anything
+    that cannot be read, and ValueError only when the caller breaks the contract (naive
+    `now`, page size or date order out of range).
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     if not 1 <= page_size <= f.MAX_PAGE_SIZE:
         raise ValueError(f"page_size must be 1..{f.MAX_PAGE_SIZE}")
+    if date_order not in DATE_ORDERS:
+        raise ValueError(f"date_order must be one of {', '.join(DATE_ORDERS)}")
     reader = _Reader(phone_region)
     for token in tokenize(unescape_slack(text), f.KEYS):
         if token.key is None:
             reader.bare(token)
         else:
             reader.key_value(token)
-    return reader.query(now, tz, page_size)
+    return reader.query(now, tz, page_size, date_order)
 
 
 class _Reader:
@@ -121,7 +154,7 @@ class _Reader:
             for index, word in enumerate(token.value.split()):
                 self.words.append(Word(word.lower(), token.text if index == 0 else ""))
 
-    def query(self, now: datetime, tz: str, default_page_size: int) -> Query:
+    def query(self, now: datetime, tz: str, default_page_size: int, order: str) -> Query:
         if "page" in self.numbers and "offset" in self.numbers:
             raise ParseError(
                 f"{code(self.numbers['offset'][1])} and {code(self.numbers['page'][1])} "
@@ -152,7 +185,7 @@ class _Reader:
                     exc.token,
                 ) from None
         has_id = not self.filters.keys().isdisjoint(f.ID_FILTERS)
-        window = resolve(self.words, now, zone, has_id=has_id)
+        window = resolve(self.words, now, zone, has_id=has_id, order=order)
         return Query(
             filters=self.filters,
             start=window.start,

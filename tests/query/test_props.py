@@ -65,6 +65,9 @@ WORDS = [
     "midnight", "2025", "2026", "2027", "2026-03-10", "20260301", "2026-03-10T07:00:00Z",
     "2026-03-10T07:00:00.5+05:30", "03/04/2026", "13/02", "9am-5pm", "share", "help", "?", "I",
     ID, "4155550100", "+1", "415", "555", "0100", "(415)", "555-0100", "PST", "yesterdy",
+    "morning", "night", "tonight", "weekend", "q3", "ytd", "qtd", "1-15", "mon-fri", "..",
+    "2026-03-01..2026-03-05", "9.30", "0930", "business", "working", "3rd", "31st", "9-11am",
+    "03.11", "01/12", "and", "conference", "sales,", "sales.",
 ]  # fmt: skip
 junk = st.text(max_size=12) | st.text(
     alphabet=st.characters(codec="utf-8", categories=["Cc", "Zs", "Po", "So", "Lo"]), max_size=8
@@ -143,6 +146,12 @@ PHRASES = [
     "after 9am", "before 9am", "until yesterday", "march 8", "on dec 25", "dec 25 5pm", "feb 29",
     "3 days ago", "2 hours ago", "30m", "2w", "march", "between dec and feb", "noon",
     "yesterday at 5pm", "monday 9am - 5pm", "before tomorrow", "last 12 months", "2 months ago",
+    "this morning", "last night", "tonight", "since monday morning", "weekend", "last weekend",
+    "q1", "q4", "last quarter", "ytd", "year to date", "the 1st", "since the 3rd", "the 31st",
+    "day before yesterday", "last 3 business days", "nov 1-15", "1-15 nov", "mon-fri",
+    "9-11am", "today 9-11am", "2026-03-01..2026-03-05", "yesterday between 9am and 5pm",
+    "between 9am and 5pm yesterday", "since 9.30am", "since 0930", "since 9", "until 17",
+    "03/11", "13/11", "3/11/2026", "03.11",
 ]  # fmt: skip
 FILTER_TEXTS = [
     "", "conference=sales", 'conference="sales team"', "from=4155550100", "to=+442079460958",

@@ -9,7 +9,7 @@ A phrase names an *instant* with a grain (`9am`, `2026-03-10T07:00Z`, `5 minutes
 
 from bot.query.times.calendar import ONE_US, bounds_ok
 from bot.query.times.clauses import TimeRange, resolve, unreadable
-from bot.query.times.phrases import is_date_word
+from bot.query.times.digits import is_date_word
 from bot.query.times.words import Word
 
 __all__ = ["ONE_US", "TimeRange", "Word", "bounds_ok", "is_date_word", "resolve", "unreadable"]

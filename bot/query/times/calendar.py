@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from bot.wire import MAX_RANGE
 
 ONE_US = timedelta(microseconds=1)
+# Parts of a day, as hours from the day's midnight on the wall clock.
+PARTS = {"morning": (6, 12), "afternoon": (12, 18), "evening": (18, 24), "night": (18, 30)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +41,14 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Floating:
-    """A phrase without a year or a date: a weekday, a month, a day of a month, a time."""
+    """A phrase without a year or a date: a weekday, a month, a day of a month (`the 3rd`:
+    no month), a time, a part of a day (`morning`, on a weekday or any day)."""
 
     weekday: int | None = None
     month: int | None = None
     day: int | None = None
     clock: Clock | None = None
+    part: str | None = None
 
 
 Phrase = Span | Floating
@@ -66,11 +70,12 @@ def bounds_ok(start: datetime, end: datetime, start_op: str, end_op: str) -> str
 class Context:
     """The moment and the zone a command is read in, with the wall-clock arithmetic."""
 
-    __slots__ = ("local_now", "now", "today", "zone")
+    __slots__ = ("local_now", "now", "order", "today", "zone")
 
-    def __init__(self, now: datetime, zone: ZoneInfo) -> None:
+    def __init__(self, now: datetime, zone: ZoneInfo, order: str = "MDY") -> None:
         self.now = now.astimezone(UTC).replace(microsecond=0)
         self.zone = zone
+        self.order = order  # how the user writes numeric dates: MDY, DMY or YMD
         self.local_now = self.now.astimezone(zone).replace(tzinfo=None)
         self.today = self.local_now.date()
 
@@ -102,8 +107,31 @@ class Context:
         end = self.wall(datetime(year + 1, 1, 1))
         return Span(start, end, end, instant=False)
 
-    def on(self, d: date, clock: Clock | None) -> Span:
-        """The day `d`, or the instant at `clock` on it."""
+    def quarter(self, year: int, quarter: int) -> Span:
+        """Calendar quarter 1–4 of `year`."""
+        first = 3 * (quarter - 1) + 1
+        start = self.month(year, first).start
+        end = self.month(*add_months(year, first, 2)).end
+        return Span(start, end, end, instant=False)
+
+    def part_of(self, d: date, part: str) -> Span:
+        """A part of the day `d` (`night` runs on to 06:00 the next day)."""
+        first, last = PARTS[part]
+        midnight = datetime(d.year, d.month, d.day)
+        start = self.wall(midnight + timedelta(hours=first))
+        end = self.wall(midnight + timedelta(hours=last))
+        return Span(start, end, end, instant=False)
+
+    def weekend(self, monday: date) -> Span:
+        """Saturday 00:00 to Monday 00:00 of the week that starts on `monday`."""
+        start = self.day(monday + timedelta(days=5)).start
+        end = self.day(monday + timedelta(days=7)).start
+        return Span(start, end, end, instant=False)
+
+    def on(self, d: date, clock: Clock | None, part: str | None = None) -> Span:
+        """The day `d`, the instant at `clock` on it, or its `part`."""
+        if part is not None:
+            return self.part_of(d, part)
         if clock is None:
             return self.day(d)
         at = self.wall(datetime(d.year, d.month, d.day, clock.hour, clock.minute, clock.second))
@@ -134,3 +162,45 @@ def days_in(year: int, month: int) -> int:
 def previous(today: date, weekday: int) -> date:
     """The last `weekday` before `today` ("last monday" on a Monday is a week ago)."""
     return today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
+
+
+def business_days_back(today: date, count: int) -> date:
+    """The `count`th most recent weekday, today counting if it is one."""
+    if count > 300:  # 300 weekdays is more than the 366 days a range may cover
+        raise ValueError("too many business days")
+    day = today
+    seen = 0
+    while True:
+        if day.weekday() < 5:
+            seen += 1
+            if seen == count:
+                return day
+        day -= timedelta(days=1)
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def describe(span: Span, ctx: Context) -> str:
+    """A span in words on the user's wall clock, for messages: `Mon 30 Nov`, `Mon 30 Nov
+    09:00`, `Sat 28 Nov 00:00 to Mon 30 Nov 00:00`."""
+    start = span.start.astimezone(ctx.zone)
+    end = span.end.astimezone(ctx.zone)
+
+    def day(moment: datetime) -> str:
+        text = f"{_DAY_NAMES[moment.weekday()]} {moment.day} {_MONTH_NAMES[moment.month - 1]}"
+        return text if moment.year == ctx.today.year else f"{text} {moment.year}"
+
+    def at(moment: datetime) -> str:
+        return f"{day(moment)} {moment.hour:02d}:{moment.minute:02d}"
+
+    if span.instant:
+        return at(start)
+    if span.to_now:
+        return f"{at(start)} to now"
+    if start.time() == end.time() == datetime.min.time() and end.date() - start.date() == (
+        timedelta(days=1)
+    ):
+        return day(start)
+    return f"{at(start)} to {at(end)}"

@@ -8,20 +8,20 @@ or after its start. Ends later than now are clamped to now.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.query.errors import ParseError, close_match, code, did_you_mean
 from bot.query.filters import KEYS
-from bot.query.times.calendar import Context, Phrase, Span, bounds_ok
+from bot.query.times.calendar import Context, Floating, Phrase, Span, bounds_ok, describe
+from bot.query.times.digits import SHAPES, hour_of_day, read_clock
+from bot.query.times.normalise import normalise, text_of
 from bot.query.times.occurrences import first_from, latest
-from bot.query.times.phrases import SHAPES, read_clock, read_phrase
+from bot.query.times.phrases import read_phrase
 from bot.query.times.words import (
     JOINERS,
     LOWER_OPS,
-    MERIDIEM,
     UPPER_OPS,
     VOCABULARY,
     ZONE_WORDS,
@@ -31,8 +31,6 @@ from bot.wire import EndOp, StartOp
 
 DEFAULT_DAYS = 7
 ID_DEFAULT_DAYS = 90
-_RANGE_OF_CLOCKS = re.compile(r"([0-9:]+(?:am|pm)?)[-–]([0-9:]+(?:am|pm)?)", re.ASCII)
-_BARE_CLOCK = re.compile(r"[0-9]{1,2}(?::[0-9]{2}){0,2}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,26 +49,6 @@ class _Clause:
     op: str | None  # canonical operator, None for a bare phrase
     op_word: str  # as written
     words: list[Word]
-
-
-def _normalise(words: list[Word]) -> list[Word]:
-    """Lower-case forms ready for the grammar: `5 pm` → `5pm`, `9am-5pm` → `9am - 5pm`."""
-    out: list[Word] = []
-    for word in words:
-        text = word.text.rstrip(",")
-        if not text:
-            continue
-        if text in MERIDIEM and out and _BARE_CLOCK.fullmatch(out[-1].text):
-            previous = out.pop()
-            orig = " ".join(part for part in (previous.orig, word.orig) if part)
-            out.append(Word(previous.text + MERIDIEM[text], orig))
-            continue
-        match = _RANGE_OF_CLOCKS.fullmatch(text)
-        if match is not None and read_clock(match[1]) and read_clock(match[2]):
-            out += [Word(match[1], word.orig), Word("-", ""), Word(match[2], "")]
-            continue
-        out.append(Word(text, word.orig))
-    return out
 
 
 def _clauses(words: list[Word]) -> list[_Clause]:
@@ -106,10 +84,6 @@ def _clauses(words: list[Word]) -> list[_Clause]:
     return clauses
 
 
-def _text(words: list[Word]) -> str:
-    return " ".join(w.orig for w in words if w.orig)
-
-
 def unreadable(words: list[Word]) -> ParseError:
     """The error for words that are not a time phrase: blame the first unknown word if any."""
     for word in words:
@@ -130,7 +104,7 @@ def unreadable(words: list[Word]) -> ParseError:
             "`last 2 hours`, `on march 8` or `between monday and tuesday`.",
             shown,
         )
-    phrase = _text(words)
+    phrase = text_of(words)
     return ParseError(
         f"I can't read {code(phrase)} as a time. Try `since yesterday`, `last 2 hours`, "
         "`on march 8`, `before 2026-03-01 11:47` or `between monday and tuesday`.",
@@ -148,10 +122,14 @@ def _read(clause: _Clause, ctx: Context) -> Phrase:
             "`before 2026-03-01`.",
             clause.op_word,
         )
+    texts = [w.text for w in clause.words]
     try:
-        phrase = read_phrase([w.text for w in clause.words], ctx)
+        phrase = read_phrase(texts, ctx)
     except (ValueError, OverflowError):
         phrase = None
+    if phrase is None and clause.op in _HOUR_OPS and len(texts) == 1:
+        clock = hour_of_day(texts[0])  # `since 9`, `until 17`: an hour on the 24-hour clock
+        phrase = Floating(clock=clock) if clock is not None else None
     if phrase is None:
         raise unreadable(clause.words)
     return phrase
@@ -163,11 +141,14 @@ def _resolved(span: Span | None, clause: _Clause) -> Span:
     return span
 
 
-def resolve(words: list[Word], now: datetime, zone: ZoneInfo, *, has_id: bool) -> TimeRange:
-    """The range the time words ask for; no words means the last 7 (or, with an id, 90) days."""
-    ctx = Context(now, zone)
-    words = _normalise(words)
-    phrase_text = _text(words)
+def resolve(
+    words: list[Word], now: datetime, zone: ZoneInfo, *, has_id: bool, order: str = "MDY"
+) -> TimeRange:
+    """The range the time words ask for; no words means the last 7 (or, with an id, 90) days.
+    `order` is how the user writes numeric dates (`MDY`, `DMY` or `YMD`)."""
+    ctx = Context(now, zone, order)
+    words = normalise(words)
+    phrase_text = text_of(words)
     try:
         if not words:
             days = ID_DEFAULT_DAYS if has_id else DEFAULT_DAYS
@@ -182,7 +163,54 @@ def resolve(words: list[Word], now: datetime, zone: ZoneInfo, *, has_id: bool) -
         ) from None
 
 
+_HOUR_OPS = frozenset({"since", "after", "before", "until"})
+
+
+def _day_and_clock(words: list[Word]) -> tuple[list[Word], Word] | None:
+    """`yesterday 9am`, `9am yesterday`, `monday at 9am`: the day's words and the time."""
+    if len(words) < 2:
+        return None
+    if read_clock(words[-1].text) is not None:
+        day = words[:-1]
+        day = day[:-1] if day[-1].text == "at" else day
+        return (day, words[-1]) if day else None
+    if read_clock(words[0].text) is not None:
+        day = words[1:]
+        day = day[1:] if day[0].text == "on" else day
+        return (day, words[0]) if day else None
+    return None
+
+
+def _lone_clock(clause: _Clause) -> bool:
+    return len(clause.words) == 1 and read_clock(clause.words[0].text) is not None
+
+
+def _with_day(clause: _Clause, day: list[Word]) -> _Clause:
+    return _Clause(clause.op, clause.op_word, [*day, *clause.words])
+
+
+def _share_day(clauses: list[_Clause]) -> list[_Clause]:
+    """A day phrase before or after a time range applies to both ends: `yesterday between
+    9am and 5pm`, `from 9am to 5pm yesterday`, `between 9am and 5pm on monday`. It goes to
+    the start; the end, a time alone, is then the first such time after the start (so
+    `yesterday 10pm - 2am` ends at 02:00 today), as in `today 9am - 11am`."""
+    if len(clauses) == 3:
+        first, second, third = clauses
+        if first.op in (None, "on") and first.words and _lone_clock(second) and _lone_clock(third):
+            return [_with_day(second, first.words), third]
+        if third.op == "on" and third.words and _lone_clock(first) and _lone_clock(second):
+            return [_with_day(first, third.words), second]
+        return clauses
+    if len(clauses) == 2:
+        low, high = clauses
+        if _lone_clock(low) and (split := _day_and_clock(high.words)) is not None:
+            day, clock = split
+            return [_with_day(low, day), _Clause(high.op, high.op_word, [clock])]
+    return clauses
+
+
 def _resolve(clauses: list[_Clause], ctx: Context, phrase_text: str) -> TimeRange:
+    clauses = _share_day(clauses)
     if len(clauses) > 2:
         raise ParseError(
             f"{code(phrase_text)} has more than one time range; give one, e.g. "
@@ -219,6 +247,8 @@ def _resolve(clauses: list[_Clause], ctx: Context, phrase_text: str) -> TimeRang
     start, start_op = _lower(low.op, low_span)
     high_span = _resolved(first_from(_read(high, ctx), ctx, start), high)
     end, end_op = _upper(high.op, high_span)
+    if bounds_ok(start, end, start_op, end_op) == "empty":
+        raise _backwards_error(phrase_text, (low, low_span), (high, high_span), ctx)
     to_now = high_span.to_now and high.op != "before"
     return _finish(start, start_op, end, ctx, phrase_text, to_now, end_op)
 
@@ -236,6 +266,18 @@ def _upper(op: str | None, span: Span) -> tuple[datetime, EndOp]:
     if op == "until" and span.instant:
         return span.end, "lte"
     return span.end, "lt"
+
+
+def _backwards_error(
+    phrase: str, low: tuple[_Clause, Span], high: tuple[_Clause, Span], ctx: Context
+) -> ParseError:
+    low_text, high_text = text_of(low[0].words), text_of(high[0].words)
+    return ParseError(
+        f"{code(phrase)} runs backwards: I read {code(low_text)} as {describe(low[1], ctx)} "
+        f"and {code(high_text)} as {describe(high[1], ctx)}, which is earlier. Put the earlier "
+        f"one first, e.g. `{high_text} to {low_text}`.",
+        phrase,
+    )
 
 
 def _two_sided_error(clause: _Clause, phrase_text: str) -> ParseError:

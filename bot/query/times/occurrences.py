@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from bot.query.times.calendar import Context, Floating, Phrase, Span
+from bot.query.times.calendar import Context, Floating, Phrase, Span, add_months, days_in
 
 
 def _candidates(phrase: Floating, ctx: Context, anchor: date, step: int) -> Iterator[Span]:
@@ -17,7 +17,13 @@ def _candidates(phrase: Floating, ctx: Context, anchor: date, step: int) -> Iter
         else:
             first = anchor + timedelta(days=(phrase.weekday - anchor.weekday()) % 7)
         for k in range(3):
-            yield ctx.on(first + timedelta(weeks=k * step), phrase.clock)
+            yield ctx.on(first + timedelta(weeks=k * step), phrase.clock, phrase.part)
+    elif phrase.day is not None and phrase.month is None:
+        # `the 31st`: this month's, or the nearest month that has one.
+        for k in range(4):
+            year, month = add_months(anchor.year, anchor.month, k * step)
+            if phrase.day <= days_in(year, month):
+                yield ctx.day(date(year, month, phrase.day))
     elif phrase.month is not None and phrase.day is not None:
         # Nine years reach the next 29 February even across a century that skips one.
         for k in range(9):
@@ -25,13 +31,13 @@ def _candidates(phrase: Floating, ctx: Context, anchor: date, step: int) -> Iter
                 d = date(anchor.year + k * step, phrase.month, phrase.day)
             except ValueError:
                 continue
-            yield ctx.on(d, phrase.clock)
+            yield ctx.on(d, phrase.clock, phrase.part)
     elif phrase.month is not None:
         for k in range(2):
             yield ctx.month(anchor.year + k * step, phrase.month)
     else:
         for k in range(3):
-            yield ctx.on(anchor + timedelta(days=k * step), phrase.clock)
+            yield ctx.on(anchor + timedelta(days=k * step), phrase.clock, phrase.part)
 
 
 def latest(phrase: Phrase, ctx: Context) -> Span | None:

@@ -7,121 +7,51 @@ to dateparser (see `natural`).
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from bot.query import natural
 from bot.query.times.calendar import (
+    PARTS,
     Clock,
     Context,
     Floating,
     Phrase,
     Span,
     add_months,
+    business_days_back,
     days_in,
     instant,
     monday,
     previous,
 )
-from bot.query.times.words import DAY_SHIFT, ELAPSED, GRAINS, NUMBER_WORDS, UNITS, WEEKDAYS
-
-_INT = re.compile(r"[0-9]{1,7}", re.ASCII)
-_CLOCK = re.compile(r"([0-9]{1,2})(?::([0-9]{2})(?::([0-9]{2}))?)?(am|pm)?", re.ASCII)
-_ABBREVIATION = re.compile(r"([0-9]{1,7})(m|min|mins|h|hr|hrs|d|w|wk|wks|mo)", re.ASCII)
-_ISO = re.compile(
-    r"([0-9]{4})-([0-9]{2})(?:-([0-9]{2})"
-    r"(?:t([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,6})[0-9]*)?)?"
-    r"(z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?)?",
-    re.ASCII,
+from bot.query.times.digits import (
+    ABBREVIATION,
+    INT,
+    ORDINAL,
+    YEAR,
+    dotted_clock,
+    fixed_day,
+    iso,
+    numeric_date,
+    read_clock,
 )
-_COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})", re.ASCII)
-_DASHED_DATE = re.compile(r"[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}", re.ASCII)  # 03-04-2026
-_YEAR = re.compile(r"19[0-9]{2}|2[0-9]{3}", re.ASCII)
-SHAPES = (_INT, _CLOCK, _ABBREVIATION, _ISO, _COMPACT, re.compile(r"[0-9/.\-]+(?:st|nd|rd|th)?"))
-
-
-def read_clock(word: str) -> Clock | None:
-    """A time of day: `9am`, `17:30`, `noon`; a bare number is not one."""
-    if word == "noon":
-        return Clock(12, 0, 0, timedelta(hours=1))
-    if word == "midnight":
-        return Clock(0, 0, 0, timedelta(hours=1))
-    match = _CLOCK.fullmatch(word)
-    if match is None:
-        return None
-    hour_text, minute_text, second_text, meridiem = match.groups()
-    if minute_text is None and meridiem is None:
-        return None  # a bare number is not a time
-    hour = int(hour_text)
-    if meridiem is not None:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if meridiem == "pm" else 0)
-    elif hour > 23:
-        return None
-    minute = int(minute_text or 0)
-    second = int(second_text or 0)
-    if minute > 59 or second > 59:
-        return None
-    grain = "second" if second_text else "minute" if minute_text else "hour"
-    return Clock(hour, minute, second, GRAINS.get(grain, timedelta(hours=1)))
+from bot.query.times.words import (
+    BUSINESS,
+    DAY_SHIFT,
+    ELAPSED,
+    GRAINS,
+    NUMBER_WORDS,
+    QUARTERS,
+    TO_DATE,
+    UNITS,
+    WEEKDAYS,
+)
 
 
 def _number(word: str) -> int | None:
-    if _INT.fullmatch(word):
+    if INT.fullmatch(word):
         return int(word)
     return NUMBER_WORDS.get(word)
-
-
-def _iso(word: str, ctx: Context) -> Span | None:
-    match = _ISO.fullmatch(word)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, fraction, offset = match.groups()
-    if day is None:
-        return ctx.month(int(year), int(month)) if 1 <= int(month) <= 12 else None
-    d = date(int(year), int(month), int(day))
-    if hour is None:
-        return ctx.day(d)
-    naive = datetime(
-        d.year, d.month, d.day, int(hour), int(minute), int(second or 0),
-        int((fraction or "0").ljust(6, "0")),
-    )  # fmt: skip
-    grain = GRAINS["second"] if second else GRAINS["minute"]
-    if offset is None:
-        return instant(ctx.wall(naive), grain)
-    if offset == "z":
-        return instant(naive.replace(tzinfo=UTC), grain)
-    sign = -1 if offset[0] == "-" else 1
-    digits = offset[1:].replace(":", "")
-    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
-    if hours > 23 or minutes > 59:
-        return None
-    shift = timedelta(hours=hours, minutes=minutes)
-    return instant(naive.replace(tzinfo=timezone(sign * shift)).astimezone(UTC), grain)
-
-
-def _fixed_day(word: str) -> date | None:
-    """A date written as digits: 2026-03-01 or 20260301."""
-    match = _ISO.fullmatch(word)
-    if match is not None and match[3] is not None and match[4] is None:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    match = _COMPACT.fullmatch(word)
-    if match is not None and _YEAR.fullmatch(match[1]):
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    return None
-
-
-def is_date_word(word: str) -> bool:
-    """Whether a token of digits is a date or a year (so not a phone number)."""
-    try:
-        return (
-            _fixed_day(word) is not None
-            or bool(_YEAR.fullmatch(word))
-            or bool(_DASHED_DATE.fullmatch(word))
-        )
-    except ValueError:
-        return False
 
 
 def _ago(count: int, unit: str, ctx: Context) -> Span:
@@ -133,7 +63,17 @@ def _ago(count: int, unit: str, ctx: Context) -> Span:
         return ctx.week(monday(ctx.today) - timedelta(weeks=count))
     if unit == "month":
         return ctx.month(*add_months(ctx.today.year, ctx.today.month, -count))
+    if unit == "quarter":
+        return _quarter_shift(-count, ctx)
+    if unit == "business day":
+        return ctx.day(business_days_back(ctx.today - timedelta(days=1), count))
     return ctx.year(ctx.today.year - count)
+
+
+def _quarter_shift(which: int, ctx: Context) -> Span:
+    """The quarter `which` quarters from the current one."""
+    year, month = add_months(ctx.today.year, 3 * ((ctx.today.month - 1) // 3) + 1, 3 * which)
+    return ctx.quarter(year, (month - 1) // 3 + 1)
 
 
 def _last(count: int, unit: str, ctx: Context) -> Span:
@@ -142,11 +82,14 @@ def _last(count: int, unit: str, ctx: Context) -> Span:
         raise ValueError("a count of zero")
     if unit in ELAPSED:
         return ctx.rolling(ctx.now - count * ELAPSED[unit])
+    if unit == "business day":
+        return ctx.rolling(ctx.day(business_days_back(ctx.today, count)).start)
     local = ctx.local_now
     if unit in ("day", "week"):
         back = local - timedelta(days=count * (7 if unit == "week" else 1))
     else:
-        year, month = add_months(local.year, local.month, -count * (12 if unit == "year" else 1))
+        months = {"year": 12, "quarter": 3}.get(unit, 1)
+        year, month = add_months(local.year, local.month, -count * months)
         back = local.replace(year=year, month=month, day=min(local.day, days_in(year, month)))
     return ctx.rolling(ctx.wall(back))
 
@@ -161,13 +104,18 @@ def _period(which: int, unit: str, ctx: Context) -> Span | None:
         return ctx.month(*add_months(ctx.today.year, ctx.today.month, which))
     if unit == "year":
         return ctx.year(ctx.today.year + which)
+    if unit == "quarter":
+        return _quarter_shift(which, ctx)
     return None
 
 
 def _count_and_unit(words: list[str]) -> tuple[int, str] | None:
-    """`2 hours`, `a week`, `30m`: a count and a unit."""
+    """`2 hours`, `a week`, `30m`, `3 business days`: a count and a unit."""
+    if len(words) == 3 and words[1] in BUSINESS and words[2] in ("day", "days"):
+        count = _number(words[0])
+        return (count, "business day") if count is not None else None
     if len(words) == 1:
-        match = _ABBREVIATION.fullmatch(words[0])
+        match = ABBREVIATION.fullmatch(words[0])
         if match is not None:
             return int(match[1]), UNITS[match[2]] if match[2] != "mo" else "month"
         return None
@@ -190,12 +138,12 @@ def _single(word: str, ctx: Context) -> Phrase | None:
     clock = read_clock(word)
     if clock is not None:
         return Floating(clock=clock)
-    if _YEAR.fullmatch(word):
+    if YEAR.fullmatch(word):
         return ctx.year(int(word))
-    day = _fixed_day(word)
+    day = fixed_day(word)
     if day is not None:
         return ctx.day(day)
-    return _iso(word, ctx)
+    return iso(word, ctx) or numeric_date(word, ctx)
 
 
 def _relative(words: list[str], ctx: Context) -> Phrase | None:
@@ -245,7 +193,10 @@ def _day_of(words: list[str], ctx: Context) -> date | Floating | None:
             return ctx.today + timedelta(days=DAY_SHIFT[word])
         if word in WEEKDAYS:
             return Floating(weekday=WEEKDAYS[word])
-        return _fixed_day(word)
+        found = fixed_day(word) or numeric_date(word, ctx)
+        if isinstance(found, Span):
+            return ctx.local_date(found.start)
+        return found
     if len(words) == 2 and words[0] in ("last", "previous", "prev") and words[1] in WEEKDAYS:
         return previous(ctx.today, WEEKDAYS[words[1]])
     if words[-1] == "ago":
@@ -275,7 +226,7 @@ def _with_clock(words: list[str], ctx: Context) -> Phrase | None:
         return None
     day = _day_of(day_words, ctx)
     if isinstance(day, Floating):
-        return Floating(weekday=day.weekday, clock=clock)
+        return Floating(weekday=day.weekday, month=day.month, day=day.day, clock=clock)
     if day is None:
         return None
     return ctx.on(day, clock)
@@ -321,4 +272,75 @@ def read_phrase(words: list[str], ctx: Context) -> Phrase | None:
         found = _single(words[0], ctx)
         if found is not None:
             return found
-    return _relative(words, ctx) or _with_clock(words, ctx) or _natural(words, ctx)
+    found = (
+        _calendar_words(words, ctx)
+        or _relative(words, ctx)
+        or _with_clock(words, ctx)
+        or _natural(words, ctx)
+    )
+    if found is None and len(words) == 1:
+        clock = dotted_clock(words[0], two_digit_hour=True)  # `14.30`: not a date, so a time
+        return Floating(clock=clock) if clock is not None else None
+    return found
+
+
+def _calendar_words(words: list[str], ctx: Context) -> Phrase | None:
+    """Parts of days, weekends, quarters, to-date periods and days of the month."""
+    if words[0] == "the" and len(words) > 1:
+        words = words[1:]
+    last = words[-1]
+    if last in PARTS:
+        return _part_of_day(words[:-1], last, ctx)
+    if last == "tonight" and len(words) == 1:
+        return ctx.part_of(ctx.today, "night")
+    if last == "weekend":
+        return _weekend(words[:-1], ctx)
+    if len(words) == 1:
+        word = words[0]
+        if word in TO_DATE:
+            return _period(0, TO_DATE[word], ctx)
+        if word in QUARTERS:
+            quarter = QUARTERS[word]
+            current = (ctx.today.month - 1) // 3 + 1
+            return ctx.quarter(ctx.today.year - (quarter > current), quarter)
+        match = ORDINAL.fullmatch(word)
+        if match is not None and 1 <= int(match[1]) <= 31:
+            return Floating(day=int(match[1]))
+    if len(words) == 2:
+        first, second = words
+        if first in QUARTERS and YEAR.fullmatch(second):
+            return ctx.quarter(int(second), QUARTERS[first])
+        if second in QUARTERS and YEAR.fullmatch(first):
+            return ctx.quarter(int(first), QUARTERS[second])
+    return None
+
+
+def _part_of_day(day_words: list[str], part: str, ctx: Context) -> Phrase | None:
+    """`morning`, `this morning`, `yesterday afternoon`, `monday evening`, `last night`."""
+    if not day_words:
+        return Floating(part=part)
+    if day_words == ["this"]:
+        return ctx.part_of(ctx.today, part)
+    if day_words == ["last"]:
+        return ctx.part_of(ctx.today - timedelta(days=1), part)
+    day = _day_of(day_words, ctx)
+    if isinstance(day, Floating):
+        return Floating(weekday=day.weekday, month=day.month, day=day.day, part=part)
+    if day is None:
+        return None
+    return ctx.part_of(day, part)
+
+
+def _weekend(words: list[str], ctx: Context) -> Span | None:
+    """`weekend` (the most recent that has begun), `this weekend`, `last weekend`."""
+    this_week = monday(ctx.today)
+    if not words:
+        begun = ctx.today.weekday() >= 5
+        return ctx.weekend(this_week if begun else this_week - timedelta(weeks=1))
+    if words == ["this"]:
+        return ctx.weekend(this_week)
+    if len(words) == 1 and words[0] in ("last", "past", "previous", "prev"):
+        return ctx.weekend(this_week - timedelta(weeks=1))
+    if words == ["next"]:
+        return ctx.weekend(this_week + timedelta(weeks=1))
+    return None

@@ -23,7 +23,8 @@ UNITS = {
     "hour": "hour", "hours": "hour", "d": "day", "day": "day", "days": "day", "w": "week",
     "wk": "week", "wks": "week", "week": "week", "weeks": "week", "mo": "month",
     "mos": "month", "month": "month", "months": "month", "y": "year", "yr": "year",
-    "yrs": "year", "year": "year", "years": "year",
+    "yrs": "year", "year": "year", "years": "year", "quarter": "quarter",
+    "quarters": "quarter", "qtr": "quarter", "qtrs": "quarter",
 }  # fmt: skip
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -36,6 +37,11 @@ ELAPSED = {
 }
 GRAINS = {"second": timedelta(seconds=1), "minute": timedelta(minutes=1)}
 DAY_SHIFT = {"today": 0, "yesterday": -1, "tomorrow": 1}
+PART_WORDS = frozenset({"morning", "afternoon", "evening", "night"})
+QUARTERS = {"q1": 1, "q2": 2, "q3": 3, "q4": 4}
+# `ytd` is `this year`: the period to date (the end is clamped to now).
+TO_DATE = {"ytd": "year", "qtd": "quarter", "mtd": "month", "wtd": "week"}
+BUSINESS = frozenset({"business", "working", "work"})
 
 # Operator words; `from` is one only when it is not written `from=`/`from:` (then it is a key).
 LOWER_OPS = {"since": "since", "from": "since", "starting": "since", "after": "after"}
@@ -48,11 +54,22 @@ OPERATORS = frozenset(LOWER_OPS) | frozenset(UPPER_OPS) | frozenset(JOINERS) | {
 FILLERS = frozenset(
     {"now", "today", "yesterday", "tomorrow", "noon", "midnight", "this", "last", "past",
      "previous", "prev", "next", "ago", "in", "within", "over", "the", "at", "of", "am", "pm",
-     "up"}
+     "up", "tonight", "weekend", "date", "day"}
 )  # fmt: skip
-VOCABULARY = (
-    OPERATORS | FILLERS | frozenset(WEEKDAYS) | frozenset(UNITS) | frozenset(NUMBER_WORDS)
-) | frozenset(natural.MONTHS)
+# The words a time phrase may use; suggestions for a time phrase come from these, never from
+# number words ("night" is not "eight").
+TIME_WORDS = (
+    OPERATORS
+    | FILLERS
+    | frozenset(WEEKDAYS)
+    | frozenset(UNITS)
+    | frozenset(natural.MONTHS)
+    | PART_WORDS
+    | frozenset(QUARTERS)
+    | frozenset(TO_DATE)
+    | BUSINESS
+)
+VOCABULARY = TIME_WORDS | frozenset(NUMBER_WORDS)
 MERIDIEM = {"am": "am", "a.m.": "am", "a.m": "am", "pm": "pm", "p.m.": "pm", "p.m": "pm"}
 ZONE_WORDS = frozenset(
     {"pst", "pdt", "est", "edt", "cst", "cdt", "mst", "mdt", "utc", "gmt", "bst", "cet", "cest",

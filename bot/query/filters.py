@@ -164,6 +164,19 @@ def _e164(number: phonenumbers.PhoneNumber) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=1024)
+def is_complete_phone(value: str, region: str) -> bool:
+    """Whether `value` (digits, spaces, brackets, dashes, dots, a leading `+`) is one whole,
+    valid number, so that reading a number typed with spaces can stop there."""
+    if not _PHONE_CHARS.fullmatch(value) or sum(ch.isdigit() for ch in value) < 5:
+        return False
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
+
+
 def phone(token: str, key: Key, value: str, region: str) -> str:
     """An E.164 number (numbers without `+` are read in `region`), or a SIP URI unchanged."""
     if value[:4].lower() == "sip:" or value[:5].lower() == "sips:":
@@ -184,7 +197,8 @@ def phone(token: str, key: Key, value: str, region: str) -> str:
             return e164
     raise ParseError(
         f"{code(token)} is not a phone number I can read: write it with the country code, "
-        f"e.g. `{key.name}=+14155550100`, or as a SIP URI (`{key.name}=sip:alice@example.com`).",
+        f"e.g. `{key.name}=+14155550100`, or as a SIP URI (`{key.name}=sip:alice@example.com`). "
+        f'A number with spaces can also go in quotes: `{key.name}="+44 20 7946 0100"`.',
         token,
     )
 
@@ -223,6 +237,12 @@ def number(token: str, key: Key, value: str, low: int, high: int, what: str) -> 
     """A whole number from `low` to `high` inclusive."""
     if _DIGITS.fullmatch(value) and low <= int(value) <= high:
         return int(value)
+    if not value.isdigit():
+        raise ParseError(
+            f"{code(token)} is not a number: {what} is a whole number from {low} to {high}, "
+            f"e.g. `{key.name}={max(low, min(high, 2))}`.",
+            token,
+        )
     raise ParseError(
         f"{code(token)} is out of range: {what} is a whole number from {low} to {high}, "
         f"e.g. `{key.name}={max(low, min(high, 2))}`.",

@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.query import filters as f
 from bot.query import natural
 from bot.query.errors import ParseError, close_match, code
+from bot.query.forgiving import rewrite
 from bot.query.model import Query
 from bot.query.times import Word, is_date_word, resolve
 from bot.query.tokens import Token, tokenize, unescape_slack
@@ -80,7 +81,7 @@ def parse(
     if date_order not in DATE_ORDERS:
         raise ValueError(f"date_order must be one of {', '.join(DATE_ORDERS)}")
     reader = _Reader(phone_region)
-    for token in tokenize(unescape_slack(text), f.KEYS):
+    for token in rewrite(tokenize(unescape_slack(text), f.KEYS), phone_region):
         if token.key is None:
             reader.bare(token)
         else:

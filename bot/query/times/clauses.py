@@ -22,6 +22,7 @@ from bot.query.times.phrases import read_phrase
 from bot.query.times.words import (
     JOINERS,
     LOWER_OPS,
+    TIME_WORDS,
     UPPER_OPS,
     VOCABULARY,
     ZONE_WORDS,
@@ -97,7 +98,13 @@ def unreadable(words: list[Word]) -> ParseError:
                 "e.g. `tz=America/Los_Angeles` (or `tz=UTC`).",
                 shown,
             )
-        suggestion = close_match(text, _SUGGESTIONS)
+        if text in KEYS:
+            return ParseError(
+                f"{code(shown)} needs a value: write it `{KEYS[text].name}=…`, e.g. "
+                f"{_KEY_EXAMPLES.get(KEYS[text].value, '`conference=sales`')}.",
+                shown,
+            )
+        suggestion = close_match(text, [w for w in _SUGGESTIONS if w != text])
         return ParseError(
             f"I can't read {code(shown)}{did_you_mean(suggestion)} Filters are written "
             "`key=value` (e.g. `conference=sales`); times like `since yesterday`, "
@@ -112,7 +119,16 @@ def unreadable(words: list[Word]) -> ParseError:
     )
 
 
-_SUGGESTIONS = sorted({w for w in VOCABULARY | frozenset(KEYS) if len(w) >= 4} | {"share", "help"})
+# A time phrase is offered time words (never a number word: "night" is not "eight") and keys.
+_SUGGESTIONS = sorted({w for w in TIME_WORDS | frozenset(KEYS) if len(w) >= 4} | {"share", "help"})
+_KEY_EXAMPLES = {
+    "phone": "`from=+14155550100`",
+    "id": "`call=c2c128e2-1c8c-11e4-9bff-1db8a9db0432`",
+    "number": "`limit=5`",
+    "zone": "`tz=America/New_York`",
+    "phrase": "`since=yesterday`",
+    "subaccount": "`sub=SA1234567890ABCDEFGH`",
+}
 
 
 def _read(clause: _Clause, ctx: Context) -> Phrase:

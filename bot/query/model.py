@@ -301,7 +301,9 @@ def _quote(value: str) -> str:
     """`value` written so that `parse` reads it back exactly (as a value after `key=`)."""
     # Written as typed: Slack escapes `&`, `<`, `>` once when it is pasted back, and parse()
     # undoes exactly that, so `a<b` and a literal `&lt;` both read back as themselves.
-    if not any(ch.isspace() for ch in value) and value[:1] not in QUOTE_FAMILIES:
+    # Unquoted, a comma is refused and a trailing full stop dropped (forgiving syntax).
+    plain = not any(ch.isspace() or ch == "," for ch in value) and not value.endswith(".")
+    if plain and value[:1] not in QUOTE_FAMILIES:
         return value
     # Adjacent quoted parts join into one value; each part avoids its own quote family.
     parts: list[str] = []

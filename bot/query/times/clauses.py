@@ -179,7 +179,8 @@ def resolve(
         ) from None
 
 
-_HOUR_OPS = frozenset({"since", "after", "before", "until"})
+# After these a bare `9` or `17` is an hour (nothing else could read it there).
+_HOUR_OPS = frozenset({"since", "after", "before", "until", "between", "to", "and"})
 
 
 def _day_and_clock(words: list[Word]) -> tuple[list[Word], Word] | None:

@@ -28,6 +28,7 @@ import aiohttp
 import psutil
 import uvloop
 
+from bench import fairness
 from bench.driver import Driver, PhaseResult, percentile, user_id
 from bench.fakes import (
     BOT_TOKEN,
@@ -105,6 +106,13 @@ def _parser() -> argparse.ArgumentParser:
         "click Next (0.2: about a twentieth of requests)",
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the command mix")
+    parser.add_argument(
+        "--fairness-seconds",
+        type=float,
+        default=20.0,
+        help="length of each phase of the fairness run after the table (20; 0: skip it; "
+        "see bench/fairness.py)",
+    )
     parser.add_argument(
         "--profile",
         metavar="DIR",
@@ -309,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.commands = min(args.commands, 150)
         args.soak_commands = min(args.soak_commands, 3000)
+        args.fairness_seconds = min(args.fairness_seconds, 8.0)
     args.people = [int(p) for p in str(args.people).split(",") if p.strip()]
     if not args.people or min(args.people) < 1 or args.commands < 1:
         print("need at least one load of one person and one command", file=sys.stderr)
@@ -323,6 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (out / f"{stamp}.txt").write_text(text + "\n")
     (out / f"{stamp}.json").write_text(json.dumps({"args": vars(args), "results": raw}, indent=1))
+    if args.fairness_seconds > 0 and args.only != "textbook":
+        # One heavy user against nine light ones, with and without: the bot's fair share of
+        # Plivo (its own table, after this one).
+        fairness.run(
+            ["--seconds", str(args.fairness_seconds), "--latency-ms", str(args.latency_ms)]
+        )
     return 0
 
 

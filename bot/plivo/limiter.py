@@ -10,9 +10,13 @@ burst ages out; under sustained load that burst-and-stall repeats every `period_
 benchmark as 0.7 s waits every 5 s). So starts are also paced at the window's own rate,
 `max_requests / period_s`, with room for a burst of `burst` above it (a "generic cell rate"
 schedule): short clusters of requests go at once, and a saturated account is served at an even 60
-per second. After a stall of the window itself the schedule starts afresh, without a burst, so the
-stall does not echo. (Pacing from a fixed fill of the window instead, as a first version did, made
-requests wait at 54 a second, well below the limit: every start had to keep its distance.)
+per second. That schedule with its burst would fill the window a burst's worth before its oldest
+start ages out, and then stall everyone for up to `burst` steps (half a second: a search queued
+behind it, however fairly, waits that long); so within a burst of full, the room left is spread
+evenly until the oldest start ages out (starts slow to about half the rate for a moment). After a
+stall of the window itself (without pacing) the schedule starts afresh, without a burst. (Pacing
+from a fixed fill of the window instead, as a first version did, made requests wait at 54 a
+second, well below the limit: every start had to keep its distance.)
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class RateLimiter:
         self._spacing = period_s / max_requests
         # How far the schedule may run ahead of the clock: `burst` starts at once, no more.
         self._tolerance = None if burst is None else (burst - 1) * self._spacing
+        self._burst = burst or 0
         self._scheduled = float("-inf")  # when the next start is due, at the paced rate
         self._queue = asyncio.Lock()  # FIFO, so a waiting caller is not overtaken by later ones
 
@@ -84,6 +89,15 @@ class RateLimiter:
             wait = self._scheduled - self._tolerance - now
             if wait > _SLACK_S:
                 return wait
+            room = self.max_requests - len(starts)
+            if starts and room <= self._burst:
+                # Within a burst of full (a burst went out a period ago and the rate has been
+                # kept since): spread the room left evenly until the oldest start ages out,
+                # rather than use it up and stall until then. A stall holds everyone, however
+                # fairly they are queued; this slows starts for a moment instead.
+                wait = starts[-1] + (starts[0] + self.period_s - now) / (room + 1) - now
+                if wait > _SLACK_S:
+                    return wait
             self._scheduled = max(self._scheduled, now) + self._spacing
         starts.append(now)
         return 0.0

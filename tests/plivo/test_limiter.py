@@ -149,10 +149,9 @@ async def test_sustained_overload_is_served_evenly_not_in_bursts_and_stalls() ->
         starts.append(clock.now)
     assert most_in_any_window(starts, 5.0) <= 300
     gaps = [b - a for a, b in pairwise(starts)]
-    # One stall, while the first burst ages out of the window, and no echo of it; every other
-    # start follows the one before by one step.
-    assert max(gaps) <= 0.5 + 5.0 / 300
-    assert sum(gap > 2 * 5.0 / 300 for gap in gaps) == 1
+    # No stall while the first burst ages out of the window: as the window nears full the
+    # starts slow to at most twice the step for a moment, instead of all waiting half a second.
+    assert max(gaps) <= 2 * 5.0 / 300
     assert len(starts) / (starts[-1] - starts[0]) == pytest.approx(60, rel=0.02)
 
 

@@ -68,6 +68,11 @@ def test_button_key_falls_back_to_the_signing_secret(monkeypatch: pytest.MonkeyP
     assert s.button_key == "buttons" and "buttons" in s.secrets
 
 
+def test_socket_mode_signs_buttons_with_the_app_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-secret")  # Socket Mode has no signing secret
+    assert load_settings().button_key == "xapp-1-secret"
+
+
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("PAGE_SIZE=7\nDEFAULT_TIMEZONE=Europe/London\n")
     s = load_settings()

@@ -19,13 +19,15 @@ def _plain(mrkdwn: str) -> str:
 
 def _message(text: str, lines: list[str], cancel_value: str | None = None) -> Message:
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": lines[0][:3000]}}
+        {"type": "section", "text": {"type": "mrkdwn", "text": lines[0][:3000], "verbatim": True}}
     ]
     if len(lines) > 1:
         blocks.append(
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": t[:3000]} for t in lines[1:]],
+                "elements": [
+                    {"type": "mrkdwn", "text": t[:3000], "verbatim": True} for t in lines[1:]
+                ],
             }
         )
     if cancel_value is not None:
@@ -70,7 +72,10 @@ def started(text: str) -> Message:
         "text": STARTED,
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": f":inbox_tray: {STARTED}"}},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": _plain(text)[:3000]}]},
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": _plain(text)[:3000], "verbatim": True}],
+            },
         ],
     }
 

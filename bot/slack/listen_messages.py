@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.query.errors import escape
+
 Message = dict[str, Any]
 
 
@@ -16,7 +18,10 @@ def _answer(text: str) -> Message:
         "response_type": "ephemeral",
         "replace_original": False,
         "text": text.replace("*", "")[:3000],
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
+        # verbatim: a reason may quote Plivo; the link is written out in <…>, which still works.
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000], "verbatim": True}}
+        ],
     }
 
 
@@ -53,7 +58,8 @@ def render_listen_too_big(size_mb: float, max_mb: int) -> Message:
 
 
 def render_listen_failed(reason: str) -> Message:
-    return _answer(f":warning: I could not get this recording. {reason}")
+    # Escaped: the reason may quote Plivo's own error text.
+    return _answer(f":warning: I could not get this recording. {escape(reason)}")
 
 
 DAMAGED = (

@@ -243,3 +243,14 @@ def test_plivo_error_text_is_escaped() -> None:
     error = PlivoBadRequest("400", error="<!channel> bad & <http://x|y>")
     text = json.dumps(blocks.render_plivo_error("today", error))
     assert "<!channel>" not in text and "&lt;!channel&gt; bad &amp; &lt;http://x|y&gt;" in text
+
+
+def test_listen_and_export_messages_are_verbatim_and_escaped() -> None:
+    from bot.slack import export_blocks, listen_messages
+
+    failed = listen_messages.render_listen_failed("Plivo said <!channel> & more")
+    section = failed["blocks"][0]["text"]
+    assert section["verbatim"] is True and "&lt;!channel&gt; &amp; more" in section["text"]
+    started = export_blocks.started("export conference=https://evil.test")
+    (echo,) = [block for block in started["blocks"] if block["type"] == "context"]
+    assert echo["elements"][0]["verbatim"] is True  # the command's text, a URL in it

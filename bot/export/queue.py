@@ -24,13 +24,14 @@ class AlreadyExporting(Exception):
 
 @dataclass(eq=False)
 class Job:
-    """One export asked for by `user`; `task` runs it, `cancelled_by` says who stopped it."""
+    """One export asked for by `user` in `channel`; `task` runs it, `cancelled_by` says who
+    stopped it."""
 
     user: str
+    channel: str = ""
     id: str = field(default_factory=lambda: secrets.token_urlsafe(9))
     task: asyncio.Task[Any] | None = None
     cancelled_by: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
 
     def cancel(self, by: str) -> bool:
         """Stop it (it stops at its next await); False if it had already ended."""
@@ -52,11 +53,11 @@ class ExportQueue:
         self._by_user: dict[str, Job] = {}
         self._changed = asyncio.Condition()
 
-    def add(self, user: str) -> Job:
+    def add(self, user: str, channel: str = "") -> Job:
         """A new job for `user`, not yet in line; AlreadyExporting if they have one."""
         if (current := self._by_user.get(user)) is not None:
             raise AlreadyExporting(current)
-        job = Job(user)
+        job = Job(user, channel)
         self._by_user[user] = job
         self._jobs[job.id] = job
         return job

@@ -115,10 +115,10 @@ def start(
     # "→ now" would read wrong in a DM read later: the range ends when it was asked for.
     query = query.model_copy(update={"end_is_now": False})
     try:
-        job = exports.queue.add(who.user)
+        # Where it was asked for: a Cancel click is checked against that channel.
+        job = exports.queue.add(who.user, who.channel)
     except AlreadyExporting:
         return None
-    job.detail["channel"] = who.channel  # where it was asked for: Cancel is checked against it
     job.task = services.tasks.spawn(
         _run(services, exports, job, query, text, team=who.team, response_url=response_url)
     )
@@ -171,7 +171,7 @@ async def cancel_click(
     if job is not None and job.user == who.user:
         # The access check of the place the export was asked from: a channel list
         # (ALLOWED_CHANNEL_IDS) never names the DM itself.
-        asked_in = replace(who, channel=str(job.detail.get("channel") or who.channel))
+        asked_in = replace(who, channel=job.channel or who.channel)
         refusal = await services.access.check(asked_in)
         if refusal is not None:
             message = blocks.render_refusal("", refusal.message)

@@ -281,3 +281,20 @@ async def test_nothing_matching_sends_no_file(make_harness: HarnessFactory) -> N
     await h.command('export conference="no such room" last 3 days')
     final = h.slack.updates[-1]
     assert final["text"].startswith("Nothing to export") and h.slack.completed == []
+
+
+async def test_cancel_works_from_the_dm_when_only_some_channels_are_allowed(
+    make_harness: HarnessFactory, sample: Any
+) -> None:
+    gate = Gate(sample, open_for=4)
+    h = await harness(make_harness, plivo=mock_plivo(gate.handler), allowed_channel_ids=CHANNEL)
+    await h.dispatch(command_body("export last 60 days", h.slack.response_url(h.next_key())))
+    async with asyncio.timeout(10):
+        await gate.held.wait()
+    cancel = buttons(h.slack.posted[0])["recordings_export_cancel"]["value"]
+    await h.dispatch(
+        action_body("recordings_export_cancel", cancel, h.slack.response_url("c"), channel=DM)
+    )
+    await h.services.tasks.drain(10)
+    assert h.slack.updates[-1]["text"].startswith("Export cancelled")
+    gate.release.set()

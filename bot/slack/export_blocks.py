@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.query import Query
+from bot.query.errors import escape
 from bot.slack.blocks import WARNING, Message, render_error
 
 ACTION_CANCEL = "recordings_export_cancel"
@@ -15,6 +16,11 @@ STARTED = "Exporting — I'll send the file to your DMs."
 
 def _plain(mrkdwn: str) -> str:
     return mrkdwn.replace("*", "").replace("`", "")
+
+
+def _code(text: str) -> str:
+    """The command as inline code, Slack's `&`, `<`, `>` escaped, backticks unable to end it."""
+    return "`" + escape(" ".join(text.split()).replace("`", "ˋ"))[:2990] + "`"
 
 
 def _message(text: str, lines: list[str], cancel_value: str | None = None) -> Message:
@@ -74,7 +80,7 @@ def started(text: str) -> Message:
             {"type": "section", "text": {"type": "mrkdwn", "text": f":inbox_tray: {STARTED}"}},
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": _plain(text)[:3000], "verbatim": True}],
+                "elements": [{"type": "mrkdwn", "text": _code(text), "verbatim": True}],
             },
         ],
     }

@@ -49,3 +49,11 @@ def test_end_states_have_no_cancel() -> None:
 def test_queued_says_the_place() -> None:
     assert "next in line" in render.queued(QUERY, 1, "v")["text"]
     assert "number 3 in line" in render.queued(QUERY, 3, "v")["text"]
+
+
+def test_started_quotes_the_command_escaped() -> None:
+    message = render.started('/recordings export conference="a<b & `c`" last 2 days')
+    assert_valid(message)
+    shown = message["blocks"][1]["elements"][0]["text"]
+    assert shown.startswith("`") and shown.endswith("`") and shown.count("`") == 2
+    assert "a&lt;b &amp; ˋcˋ" in shown

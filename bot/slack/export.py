@@ -141,6 +141,10 @@ async def export_click(
     if refusal is not None:
         await reply(response_url, _not_replacing(blocks.render_refusal("", refusal.message)))
         return
+    if wait_s := services.user_limits.check(who.user):
+        slow = blocks.render_slow_down("", wait_s, services.user_limits.per_minute)
+        await reply(response_url, _not_replacing(slow))
+        return
     payload = services.access.open_button(str(action.get("value") or ""), who)
     if payload is None:
         await reply(response_url, _not_replacing(blocks.render_refusal("", DAMAGED_BUTTON)))

@@ -43,6 +43,10 @@ async def _listen(services: Services, body: dict[str, Any], action: dict[str, An
         message = {**blocks.render_refusal("", refusal.message), "replace_original": False}
         await services.replier.reply(response_url, message)
         return
+    if wait_s := services.user_limits.check(who.user):
+        slow = blocks.render_slow_down("", wait_s, services.user_limits.per_minute)
+        await services.replier.reply(response_url, {**slow, "replace_original": False})
+        return
     recording_id = services.access.open_button(_str(action.get("value")), who)
     if recording_id is not None and not valid_id(recording_id):
         # Signed by this bot yet not a recording id (a Prev/Next value, say): not for this button.

@@ -11,6 +11,7 @@ from bot.slack import blocks
 from bot.slack.user_limits import UserLimits
 from tests.conftest import USER, Harness, HarnessFactory
 from tests.slack.test_app import assert_valid, buttons
+from tests.slack.test_listen import listen_values
 
 
 class Clock:
@@ -99,3 +100,27 @@ async def test_clicks_count_too(make_harness: HarnessFactory) -> None:
     assert_valid(slow)
     assert "Slow down" in slow["text"] and slow["replace_original"] is False
     assert len(h.plivo_requests) == asked
+
+
+async def test_listen_clicks_count_too(make_harness: HarnessFactory) -> None:
+    h: Harness = await make_harness(public_url="https://bot.example.com")
+    h.services.user_limits = UserLimits(1, clock=Clock())
+    _, posted = await h.command("conference=sales last 7 days")
+    (value, *_) = listen_values(posted[0])
+    _, posted = await h.click(blocks.ACTION_LISTEN, value)
+    (slow,) = posted
+    assert "Slow down" in slow["text"] and slow["replace_original"] is False
+    assert "/listen/" not in json.dumps(slow)
+
+
+async def test_export_clicks_count_too(make_harness: HarnessFactory) -> None:
+    h: Harness = await make_harness()
+    h.services.user_limits = UserLimits(1, clock=Clock())
+    _, posted = await h.command("conference=sales last 7 days")
+    value = buttons(posted[0])[blocks.ACTION_EXPORT]["value"]
+    asked = len(h.plivo_requests)
+    _, posted = await h.click(blocks.ACTION_EXPORT, value)
+    (slow,) = posted
+    assert "Slow down" in slow["text"] and slow["replace_original"] is False
+    await h.services.tasks.drain(10)
+    assert len(h.plivo_requests) == asked  # no export was started

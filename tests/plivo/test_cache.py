@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot.plivo import PlivoClient, PlivoUnavailable
+from bot.plivo import PlivoClient, PlivoError, PlivoUnavailable
 from bot.plivo.cache import ROW_BYTES, PageCache, _merged, _Run
 from bot.plivo.models import PageMeta, Recording, RecordingList
 from bot.sample_api import SampleApi
@@ -304,6 +304,35 @@ async def test_pages_inside_a_request_under_way_wait_for_it(sample: SampleApi) -
     assert len(seen) == 1 and client.shared_requests == 2
     for page, offset in zip(got, (0, 5, 15), strict=True):
         assert ids(page) == ids(await truth(sample, {}, *YESTERDAY, limit=5, offset=offset))
+    await client.aclose()
+
+
+async def test_a_failed_request_fails_every_page_waiting_on_it_and_keeps_nothing(
+    sample: SampleApi,
+) -> None:
+    gate, arrived = asyncio.Event(), asyncio.Event()
+    seen: list[httpx.Request] = []
+
+    async def failing(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        arrived.set()
+        await gate.wait()
+        return httpx.Response(400, json={"api_id": "x", "error": "bad filter"})
+
+    cache = PageCache(clock=Clock())
+    client = mock_plivo(failing, cache=cache, max_retries=0)
+    pages = [
+        asyncio.create_task(client.list_range({}, *YESTERDAY, limit=5, offset=offset))
+        for offset in (0, 10)
+    ]
+    other = asyncio.create_task(client.list_range({"mpc_name": "war-room"}, *YESTERDAY, limit=5))
+    await arrived.wait()
+    gate.set()
+    outcomes = await asyncio.gather(*pages, other, return_exceptions=True)
+    assert all(isinstance(outcome, PlivoError) for outcome in outcomes)
+    # One request for the two pages of one series; the other series asked on its own.
+    assert len(seen) == 2 and client.shared_requests == 1
+    assert len(cache) == 0
     await client.aclose()
 
 

@@ -28,6 +28,9 @@ _CANDIDATE = re.compile(
     r"(\+?\(?\d(?:[ ().-]{0,2}\d){6,18})(?![\w:+]|[.\-/]\d)",
     re.ASCII,
 )
+# Where a number may be: a cheap first pass (seven digits or more, with the separators numbers are
+# written with), so the exact rules above run only around such runs, not at every character.
+_RUN = re.compile(r"\d[\d ().-]{5,}\d", re.ASCII)
 # Counters, sizes and times named in `key=value` lines are numbers, but not phone numbers.
 _NAMED_QUANTITY = re.compile(
     r"(?:bytes|size|count|counts|total|shown|offset|limit|_ms|_s|ts|id|port|pid|status)"
@@ -73,8 +76,6 @@ def mask_number(value: str) -> str:
 
 def mask_phone_numbers(text: str, region: str = "US") -> str:
     """Every phone number in `text` as `…` and its last four digits; nothing else touched."""
-    if not any(ch.isdigit() for ch in text):
-        return text  # most lines: no work at all
 
     def masked(match: re.Match[str]) -> str:
         found = match.group(1)
@@ -89,4 +90,20 @@ def mask_phone_numbers(text: str, region: str = "US") -> str:
             return found
         return MASK + digits[-4:]
 
-    return _CANDIDATE.sub(masked, text)
+    parts: list[str] = []
+    done = 0
+    for run in _RUN.finditer(text):
+        if _NOT_A_NUMBER.fullmatch(run.group()):
+            continue  # a date or an address, as most runs in log lines are: nothing inside it
+        # The window: a + or ( just before the run, the two characters after it that the
+        # exact pattern looks ahead at (its look-behind sees before the window by itself).
+        window = (max(run.start() - 2, done), min(len(text), run.end() + 2))
+        for match in _CANDIDATE.finditer(text, *window):
+            shown = masked(match)
+            if shown != match.group(1):
+                parts += (text[done : match.start()], shown)
+                done = match.end()
+    if not parts:
+        return text
+    parts.append(text[done:])
+    return "".join(parts)

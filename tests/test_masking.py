@@ -69,3 +69,12 @@ def test_a_region_reads_national_numbers() -> None:
 )
 def test_number_fields(value: str, masked: str) -> None:
     assert mask_number(value) == masked
+
+
+@given(
+    st.from_regex(r"\+1[2-9]\d\d[2-9]\d{6}", fullmatch=True),
+    st.sampled_from(["from={} ok", "call {}", '"to_number":"{}"', "x {} 2026-03-10T07:00:00Z"]),
+)
+def test_no_number_slips_through(number: str, template: str) -> None:
+    masked = mask_phone_numbers(template.format(number))
+    assert number[2:] not in masked and "…" + number[-4:] in masked

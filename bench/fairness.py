@@ -240,7 +240,10 @@ def table(phases: list[Phase], args: argparse.Namespace) -> str:
         f"requests each, no pause); fake Plivo latency {args.latency_ms:.0f} ms, "
         f"{args.seconds:.0f} s a phase",
         "",
-        row("", ["alone", *["heavy" for _ in phases[1:]]]),
+        row(
+            "",
+            ["alone", *["heavy" if "limit" not in p.name else "heavy, limit" for p in phases[1:]]],
+        ),
         row("light users' searches answered", [str(len(p.light_ms)) for p in phases]),
         row("light end-to-end p50 (ms)", [ms(p.light_ms, 50) for p in phases]),
         row("light end-to-end p90 (ms)", [ms(p.light_ms, 90) for p in phases]),

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import resource
 import signal
 
 import uvicorn
@@ -20,9 +19,13 @@ log = logging.getLogger("bot.run.serve")
 SPARE_FILES = 64
 
 
-def raise_open_files_limit(wanted: int) -> int:
+def raise_open_files_limit(wanted: int) -> int | None:
     """Raise this process's soft RLIMIT_NOFILE towards `wanted` (as far as the hard limit
-    allows); return the soft limit now in force."""
+    allows); return the soft limit now in force (None where there is no such limit: Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if soft != resource.RLIM_INFINITY and soft < target:
@@ -37,7 +40,7 @@ def raise_open_files_limit(wanted: int) -> int:
 def run_server(settings: Settings, *, host: str, port: int) -> int:
     limits = Limits(max_connections=settings.max_connections)
     files = raise_open_files_limit(limits.max_connections + SPARE_FILES)
-    if files != resource.RLIM_INFINITY and files < limits.max_connections + SPARE_FILES:
+    if files is not None and 0 <= files < limits.max_connections + SPARE_FILES:
         log.warning(
             "only %d open files allowed (ulimit -n): MAX_CONNECTIONS=%d may not be reached",
             files,

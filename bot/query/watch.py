@@ -2,23 +2,24 @@
 
 A watch has filters only. It is "from now on", so time phrases are refused, as are paging and
 `share` (a watch always posts in its channel); `sub=` is refused too, because a listed recording
-does not say which subaccount it belongs to, so the one shared poll could not match it.
+does not say which subaccount it belongs to, so the one shared poll could not match it. ("last 7
+days", the range a search gets anyway, reads as no range and is let through.)
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from bot.query import filters as f
 from bot.query.errors import ParseError, code
 from bot.query.parser import parse
-from bot.query.tokens import tokenize, unescape_slack
+from bot.query.times.clauses import DEFAULT_DAYS, ID_DEFAULT_DAYS
 
 WATCH = "watch"
 UNWATCH = "unwatch"
 _ANY_NOW = datetime(2026, 1, 1, tzinfo=UTC)  # filters do not depend on the moment
 _ID = re.compile(r"#?([0-9]{1,9})")
+_DEFAULT_SPANS = (timedelta(days=DEFAULT_DAYS), timedelta(days=ID_DEFAULT_DAYS))
 
 
 def subcommand(text: str) -> tuple[str, str] | None:
@@ -31,34 +32,39 @@ def subcommand(text: str) -> tuple[str, str] | None:
 
 
 def parse_watch(text: str, *, phone_region: str = "US") -> dict[str, str]:
-    """The Plivo filters of `/recordings watch <text>`; ParseError quoting what cannot be used."""
-    for token in tokenize(unescape_slack(text), f.KEYS):
-        key = f.KEYS.get(token.key.lower()) if token.key is not None else None
-        if key is not None and key.kind == "time":
-            raise _no_time(token.text)
-        if key is not None and key.kind in ("limit", "page", "offset", "tz"):
-            raise ParseError(
-                f"{code(token.text)} does not apply to a watch: it posts each new recording "
-                "in this channel as it arrives. Leave it out.",
-                token.text,
-            )
-        if key is not None and key.target == "subaccount":
-            raise ParseError(
-                f"{code(token.text)}: a watch cannot follow a subaccount, because Plivo's list "
-                "does not say which subaccount a recording belongs to. Watch a conference, MPC "
-                "or number instead, or search it with `/recordings sub=…`.",
-                token.text,
-            )
-        if token.key is None:
-            lowered = token.value.lower()
-            if lowered == "share":
-                raise ParseError(
-                    "`share` is not needed: a watch always posts in this channel for everyone.",
-                    token.text,
-                )
-            if not f.ID_RE.fullmatch(lowered) and ":" not in lowered:
-                raise _no_time(token.text)
-    return dict(parse(text, _ANY_NOW, "UTC", phone_region=phone_region).filters)
+    """The Plivo filters of `/recordings watch <text>`; ParseError quoting what cannot be used.
+
+    Read by `parse` itself, so a watch understands filters exactly as a search does; what a
+    search adds beyond filters is then refused: a time range (the one found differs from the
+    default "last 7 days", or 90 with an id), paging, `share` and `sub=`.
+    """
+    query = parse(text, _ANY_NOW, "UTC", page_size=1, phone_region=phone_region)
+    if query.share:
+        raise ParseError(
+            "`share` is not needed: a watch always posts in this channel for everyone.", "share"
+        )
+    again = parse(text, _ANY_NOW, "UTC", page_size=2, phone_region=phone_region)
+    if query.offset or query.page_size == again.page_size:  # `limit=` decided it, not the default
+        raise ParseError(
+            f"{code(text)}: `limit`, `page` and `offset` do not apply to a watch: it posts each "
+            "new recording in this channel as it arrives. Leave them out.",
+            text,
+        )
+    if not _default_range(query.start, query.end, query.end_is_now):
+        raise _no_time(text)
+    if "subaccount" in query.filters:
+        raise ParseError(
+            f"{code(text)}: a watch cannot follow a subaccount, because Plivo's list does not "
+            "say which subaccount a recording belongs to. Watch a conference, MPC or number "
+            "instead, or search it with `/recordings sub=…`.",
+            text,
+        )
+    return dict(query.filters)
+
+
+def _default_range(start: datetime, end: datetime, end_is_now: bool) -> bool:
+    """Whether this is the range a search gets when it names no time."""
+    return end_is_now and end == _ANY_NOW and end - start in _DEFAULT_SPANS
 
 
 def _no_time(token: str) -> ParseError:

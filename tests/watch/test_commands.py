@@ -45,7 +45,8 @@ async def test_watch_posts_a_notice_and_watch_list_shows_it(
     [
         ("watch conference=support since yesterday", "a watch has no time range"),
         ("watch conference=support last 2 hours", "a watch has no time range"),
-        ("watch conference=support limit=5", "does not apply to a watch"),
+        ("watch conference=support limit=5", "do not apply to a watch"),
+        ("watch conference support yesterday", "a watch has no time range"),
         ("watch sub=SA1234567890ABCDEFGH", "cannot follow a subaccount"),
         ("watch", "What should I watch?"),
         ("watch confrence=support", "did you mean"),
@@ -73,6 +74,13 @@ async def test_a_channel_the_bot_cannot_post_in_says_how_to_invite_it(
     assert "/invite @recordings" in _text(answer) and "watch mpc=war-room" in _text(answer)
     assert answer["response_type"] == "ephemeral"
     assert await harness.services.watching.store.in_channel(CHANNEL) == []
+
+
+async def test_a_watch_reads_filters_as_a_search_does(make_harness: HarnessFactory) -> None:
+    harness = await make_harness(durable=True)
+    await harness.command("watch from 415 555 0100 mpc war-room")
+    (watch,) = await harness.services.watching.store.in_channel(CHANNEL)
+    assert watch.filters == {"from_number": "+14155550100", "mpc_name": "war-room"}
 
 
 async def test_unwatch_one_all_and_unknown(make_harness: HarnessFactory) -> None:

@@ -36,8 +36,22 @@ class _TokenNotice(logging.Filter):
         return "`token`" not in record.getMessage()
 
 
+class _UnhandledBody(logging.Filter):
+    """Shortens Bolt's "Unhandled request" warning to one line without the request's body.
+
+    Bolt writes the whole body (a user's text, a message's content) and a page of suggested code
+    into that warning; a request no listener handles needs only saying so.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("Unhandled request"):
+            record.msg, record.args = "Unhandled request: no listener for it (body not logged)", ()
+        return True
+
+
 BOLT_LOG = logging.getLogger("bot.bolt")
 BOLT_LOG.addFilter(_TokenNotice())
+BOLT_LOG.addFilter(_UnhandledBody())
 
 
 def _bound(listener: Callable[..., Awaitable[None]], services: Services) -> Callable[..., Any]:

@@ -4,6 +4,7 @@ the answer at the command's response_url."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -13,7 +14,9 @@ import pytest_asyncio
 
 from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
 from bot.sample_api import SampleApi
-from tests.conftest import command_body
+from bot.sample_api.audio import ToneWav
+from bot.slack.blocks import ACTION_LISTEN
+from tests.conftest import action_body, command_body
 from tests.fakes.servers import AsgiServer, BotProcess
 from tests.fakes.slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.slack.test_app import assert_valid, button_query, buttons, shown_ids
@@ -25,6 +28,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 async def socket_stack() -> AsyncIterator[tuple[BotProcess, FakeSlack, SampleApi]]:
     sample = SampleApi()
     plivo = await AsgiServer(sample.asgi()).start()
+    sample.media_base = plivo.url  # recordings' audio on this fake, as Plivo's are on its host
     slack = await FakeSlack(user_zones={"U0TESTER": "Europe/London"}).start()
     bot = BotProcess(
         env={
@@ -35,6 +39,7 @@ async def socket_stack() -> AsyncIterator[tuple[BotProcess, FakeSlack, SampleApi
             "PLIVO_AUTH_TOKEN": SAMPLE_AUTH_TOKEN,
             "ALLOW_EVERYONE": "true",  # closed by default
             "PLIVO_BASE_URL": plivo.url,
+            "MEDIA_HOSTS": plivo.url,
         },
         process_type="worker",
         ready_line="connected to Slack over Socket Mode",
@@ -80,6 +85,32 @@ async def test_help_rides_in_the_socket_ack(
     ack = await slack.socket_reply("env-2")
     assert_valid(ack["payload"])
     assert ack["payload"]["blocks"][0]["text"]["text"] == "/recordings help"
+
+
+async def test_listen_sends_the_recording_to_the_dm(
+    socket_stack: tuple[BotProcess, FakeSlack, SampleApi],
+) -> None:
+    """No web server, so no link: the file goes to the clicker's DMs through the external upload."""
+    _, slack, _ = socket_stack
+    await slack.push(envelope("env-3", "last 7 days", slack.response_url("s3")))
+    await slack.socket_reply("env-3")
+    (page,) = await slack.wait_for("s3")
+    value = next(
+        block["accessory"]["value"]
+        for block in page["blocks"]
+        if block.get("accessory", {}).get("action_id") == ACTION_LISTEN
+    )
+    body = action_body(ACTION_LISTEN, value, slack.response_url("s4"))
+    payload = json.loads(dict(parse_qsl(body))["payload"])
+    await slack.push({"envelope_id": "env-4", "type": "interactive", "payload": payload})
+    await slack.socket_reply("env-4")
+    (answer,) = await slack.wait_for("s4")
+    assert "sent to your DMs" in answer["text"] and answer["replace_original"] is False
+    done = (await slack.wait_for_upload(1))[-1]
+    assert done["channel_id"] == "D0TESTER"
+    assert slack.uploaded[done["files"][0]["id"]] == ToneWav(value.split("~")[0]).read()
+    for sent in slack.bodies():
+        assert "/Recording/" not in sent
 
 
 async def test_last_sigterm_exits_0(socket_stack: tuple[BotProcess, FakeSlack, SampleApi]) -> None:

@@ -8,8 +8,8 @@ It starts the sample Plivo API (`python -m bot.sample_api`) holding `--rows` rec
 it). Then it sends one signed `/recordings export` covering every recording, follows the progress
 message to "Done", checks the uploaded CSV has every row, and prints rows per second and the bot's
 resident memory: before, at each progress update (flat if rows go to the file, not to memory),
-and its peak (the kernel's high-water mark, Linux; sampled elsewhere), which includes the upload:
-slack-sdk's `files_upload_v2` reads the finished file into memory to send it.
+and its peak (the kernel's high-water mark, Linux; sampled elsewhere), which includes the upload
+(streamed from the file, so it should stay flat too).
 """
 
 from __future__ import annotations

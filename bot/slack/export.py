@@ -2,8 +2,8 @@
 requester's DM: a progress message updated at most every 2 s, then the file uploaded under it.
 
 The engine (`bot.export`) knows nothing of Slack; this module turns its progress into messages and
-its file into an upload (`files_upload_v2`). Access and the buttons' signatures are checked before
-anything else, as for every command and click.
+its file into an upload (Slack's external upload, streamed by `export_upload`). Access and the
+buttons' signatures are checked before anything else, as for every command and click.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -31,6 +32,7 @@ from bot.slack import blocks
 from bot.slack import export_blocks as render
 from bot.slack.access import DAMAGED_BUTTON, Requester
 from bot.slack.export_progress import UPDATE_EVERY_S, Progress
+from bot.slack.export_upload import UploadFailed, upload
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -40,7 +42,7 @@ log = logging.getLogger("bot.slack.export")
 
 Ack = Callable[..., Awaitable[Any]]
 Message = dict[str, Any]
-UPLOAD_TIMEOUT_S = 120
+UPLOAD_TIMEOUT_S = 120.0  # to send some megabytes to Slack's upload URL
 
 
 class Exports:
@@ -61,14 +63,7 @@ def exports_from_settings(
 ) -> Exports:
     """The process's exports; `signer` is the button signer (Cancel values are signed with it)."""
     exporter = Exporter(plivo, max_rows=settings.export_max_rows)
-    # The same session and token, with time enough to upload a file of some megabytes.
-    uploader = AsyncWebClient(
-        token=client.token,
-        base_url=client.base_url,
-        session=client.session,
-        timeout=UPLOAD_TIMEOUT_S,
-    )
-    return Exports(uploader, exporter, signer, concurrency=settings.export_concurrency)
+    return Exports(client, exporter, signer, concurrency=settings.export_concurrency)
 
 
 def subcommand(text: str) -> str | None:
@@ -261,8 +256,14 @@ async def _run(
             sink.flush()
             size = os.fstat(sink.fileno()).st_size
             stage = "sending the file"
-            await client.files_upload_v2(
-                channel=dm, thread_ts=str(posted["ts"]), file=sink.name, filename=name, title=name
+            await upload(
+                client,
+                Path(sink.name),
+                size,
+                channel=dm,
+                thread_ts=str(posted["ts"]),
+                filename=name,
+                timeout_s=UPLOAD_TIMEOUT_S,
             )
         await progress.close(render.done(query, rows, name))
         progress = None
@@ -306,6 +307,20 @@ async def _run(
         )
         if progress is not None:
             await progress.close(render.failed(query, rows, total, stage, exc.user_message))
+    except UploadFailed as exc:
+        log.warning(
+            fields(event="export", user=user, job=job.id, outcome="upload_failed", error=str(exc))
+        )
+        audit(
+            "export.failed",
+            user=user,
+            team=team,
+            outcome="upload_failed",
+            filters=filters,
+            rows=rows,
+        )
+        if progress is not None:
+            await progress.close(render.failed(query, rows, total, stage, str(exc)))
     except SlackApiError as exc:
         error = str(exc.response.get("error") or "error")
         log.warning(

@@ -62,6 +62,8 @@ class FakeSlack:
     # Uploads: file id -> the bytes sent to its upload URL; completed: completeUploadExternal calls.
     uploaded: dict[str, bytes] = field(default_factory=dict)
     completed: list[dict[str, Any]] = field(default_factory=list)
+    # The upload URL answers this status (200: the file is kept).
+    upload_status: int = 200
     # chat.postMessage: what was posted, by channel; and channels that refuse posts, with the
     # error Slack gives (`not_in_channel`, `is_archived`, `channel_not_found`, `ratelimited`…).
     posts: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
@@ -200,6 +202,8 @@ class FakeSlack:
     async def _upload(self, request: web.Request) -> web.Response:
         # Read in chunks: a recording may be larger than the app's client_max_size.
         body = b"".join([chunk async for chunk in request.content.iter_chunked(64 * 1024)])
+        if self.upload_status != 200:
+            return web.Response(status=self.upload_status, text="upload failed")
         async with self._arrived:
             self.uploaded[request.match_info["file_id"]] = body
             self._arrived.notify_all()

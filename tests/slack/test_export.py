@@ -298,3 +298,12 @@ async def test_cancel_works_from_the_dm_when_only_some_channels_are_allowed(
     await h.services.tasks.drain(10)
     assert h.slack.updates[-1]["text"].startswith("Export cancelled")
     gate.release.set()
+
+
+async def test_a_refused_upload_says_so_and_shares_nothing(make_harness: HarnessFactory) -> None:
+    h = await harness(make_harness)
+    h.slack.upload_status = 500
+    await h.command("export conference=standup last 10 days")
+    final = h.slack.updates[-1]
+    assert final["text"].startswith("Export failed while sending the file")
+    assert "HTTP 500" in final["text"] and h.slack.completed == []

@@ -13,21 +13,28 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger("bot.store")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest revision in migrations/versions (tests/store checks it against Alembic's own view):
+# a database already there is left alone without importing Alembic, a second of start-up.
+HEAD = "0001"
 # Any fixed 64-bit number, the same in every process of this app.
 ADVISORY_LOCK_KEY = 0x7265636F7264  # "record"
 
 
 def _config(connection: Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     config.attributes["connection"] = connection
@@ -35,7 +42,21 @@ def _config(connection: Connection) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
     command.upgrade(_config(connection), "head")
+
+
+async def current(engine: AsyncEngine) -> str | None:
+    """The database's schema revision; None before the first migration."""
+    async with engine.connect() as connection:
+        has_table = await connection.run_sync(
+            lambda sync: sa.inspect(sync).has_table("alembic_version")
+        )
+        if not has_table:
+            return None
+        row = (await connection.execute(sa.text("SELECT version_num FROM alembic_version"))).first()
+    return str(row[0]) if row else None
 
 
 @contextlib.asynccontextmanager
@@ -58,6 +79,8 @@ async def _file_lock(path: Path) -> AsyncIterator[None]:
 
 async def migrate(engine: AsyncEngine) -> None:
     """Apply every revision not yet applied; safe when several processes do it at once."""
+    if await current(engine) == HEAD:
+        return
     url = engine.url
     if url.get_backend_name() == "postgresql":
         async with engine.begin() as connection:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from bot.store import Store, open_store
 from bot.store.engine import postgres_url
-from bot.store.migrate import MIGRATIONS
+from bot.store.migrate import HEAD, MIGRATIONS, current
 
 
 async def _open(database_url: tuple[str | None, str]) -> Store:
@@ -32,6 +32,15 @@ def test_heroku_url_is_rewritten_for_psycopg() -> None:
         postgres_url("mysql://h/db")
 
 
+def test_head_is_alembics_newest_revision() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_heads() == [HEAD]
+
+
 def test_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS / "env.py").is_file()
     assert list((MIGRATIONS / "versions").glob("0001_*.py"))
@@ -46,7 +55,7 @@ async def test_several_processes_migrating_at_once(database_url: tuple[str | Non
                 await connection.execute(sa.text("SELECT version_num FROM alembic_version"))
             ).all()
             tables = await connection.run_sync(lambda c: sa.inspect(c).get_table_names())
-        assert version == [("0001",)]
+        assert version == [("0001",)] and await current(stores[0].engine) == HEAD
         assert {"watches", "watch_posts", "poll_state", "leases", "rate_budget"} <= set(tables)
         again = await _open(database_url)  # a restart: nothing left to do, nothing broken
         await again.aclose()

@@ -34,7 +34,14 @@ from bot.plivo.transport import pooled_transport
 from bot.query import warm_up
 from bot.services import Services
 from bot.signing import Signer
-from bot.slack.access import Access, Organisation, UserGroups, button_signer, slack_members
+from bot.slack.access import (
+    Access,
+    Organisation,
+    UserGroups,
+    button_sealer,
+    button_signer,
+    slack_members,
+)
 from bot.slack.app import build_app
 from bot.slack.export import exports_from_settings
 from bot.slack.replies import Replier, ResponseUrlReplier
@@ -232,6 +239,7 @@ class Runtime:
             organisation,
             UserGroups(slack_members(web_client)) if settings.allowed_usergroup_ids else None,
             button_signer(settings, signing_secret),
+            button_sealer(settings, signing_secret),
         )
         access.log_configuration()
         services = Services(

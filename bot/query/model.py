@@ -24,6 +24,13 @@ from bot.query.tokens import QUOTE_FAMILIES
 from bot.wire import EndOp, StartOp, Window, format_time
 
 VERSION = "1"
+
+
+def is_query_value(value: str) -> bool:
+    """Whether `value` is an encoded `Query` (what `Query.encode` writes)."""
+    return value.startswith(f"{VERSION}:")
+
+
 MAX_ENCODED = 2000
 MAX_WINDOWS = 16  # 366 days in 30-day windows is 13; a little room for the Plivo layer
 MAX_COUNT = 10**9

@@ -29,6 +29,8 @@ from typing import Any, Literal
 from bot.audit import audit
 from bot.config import Settings
 from bot.logs import fields
+from bot.query import is_query_value
+from bot.sealing import Sealer, Unsealable, is_sealed
 from bot.signing import BadSignature, Signer
 
 log = logging.getLogger("bot.slack.access")
@@ -266,11 +268,13 @@ class Access:
         organisation: Organisation,
         groups: UserGroups | None,
         signer: Signer,
+        sealer: Sealer | None = None,
     ) -> None:
         self.settings = settings
         self.organisation = organisation
         self.groups = groups
         self.signer = signer
+        self.sealer = sealer
 
     def log_configuration(self) -> None:
         """At start-up: say when the bot answers nobody, and why."""
@@ -374,7 +378,11 @@ class Access:
     # --- signed button values --------------------------------------------------------------
 
     def sign_button(self, payload: str, who: Requester) -> str:
-        """`payload` as a button value that only works in `who`'s team and channel."""
+        """`payload` as a button value that only works in `who`'s team and channel. A query (the
+        Prev/Next/Export values: filters, phone numbers included) is also sealed, so that nobody
+        who can read the message's JSON, on a shared page say, can read it (`bot.sealing`)."""
+        if self.sealer is not None and is_query_value(payload):
+            payload = self.sealer.seal(payload)
         return self.signer.sign(
             payload, team=who.team, channel=who.channel, ttl_s=self.settings.button_ttl_s
         )
@@ -383,15 +391,32 @@ class Access:
         """The payload of a button value signed for `who`'s team and channel; else None, logged
         at WARNING and audited (the person is told DAMAGED_BUTTON)."""
         try:
-            return self.signer.verify(value, team=who.team, channel=who.channel)
+            payload = self.signer.verify(value, team=who.team, channel=who.channel)
         except BadSignature as exc:
             self.refused(who, Refusal(f"button_{exc.reason}", DAMAGED_BUTTON))
+            return None
+        if self.sealer is None or not is_sealed(payload):
+            return payload  # signed but not sealed: a value with nothing private (Cancel's job id)
+        try:
+            return self.sealer.open(payload)
+        except Unsealable:
+            # Signed by us yet not sealed by us: only a changed key gets here.
+            self.refused(who, Refusal("button_unsealable", DAMAGED_BUTTON))
             return None
 
 
 def button_signer(settings: Settings, secret: str | None = None) -> Signer:
     """The signer of button values: BUTTON_SECRET, else SLACK_SIGNING_SECRET, else `secret`."""
+    return Signer(_button_key(settings, secret), "button", ttl_s=settings.button_ttl_s)
+
+
+def button_sealer(settings: Settings, secret: str | None = None) -> Sealer:
+    """The sealer of button payloads, from the same secret as `button_signer`."""
+    return Sealer(_button_key(settings, secret))
+
+
+def _button_key(settings: Settings, secret: str | None) -> str:
     key = settings.button_key or secret
     if not key:
         raise ValueError("no BUTTON_SECRET or SLACK_SIGNING_SECRET to sign button values with")
-    return Signer(key, "button", ttl_s=settings.button_ttl_s)
+    return key

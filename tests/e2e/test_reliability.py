@@ -151,7 +151,7 @@ class Stack:
 
     def expected(self, message: dict[str, Any]) -> list[str]:
         """What the page in `message` must show: the sample API's answer for its query."""
-        query = button_query(buttons(message)["recordings_next"]["value"])
+        query = button_query(buttons(message)["recordings_next"]["value"], SIGNING_SECRET)
         rows = self.sample.query(query.plivo_params(), enforce_span=False)
         return [row["recording_id"] for row in rows][query.offset - query.page_size : query.offset]
 

@@ -96,7 +96,7 @@ async def test_first_page_and_next(stack: Stack) -> None:
     (first,) = await stack.slack.wait_for(key)
     assert_valid(first)
     nxt = buttons(first)["recordings_next"]["value"]
-    query = button_query(nxt)
+    query = button_query(nxt, SECRET)
     everything = expected(stack, query)
     assert shown_ids(first) == everything[:10]
     assert query.tz == "America/New_York"  # from users.info

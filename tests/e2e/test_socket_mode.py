@@ -71,7 +71,7 @@ async def test_a_command_is_acked_over_the_socket_and_answered(
     assert not ack.get("payload")  # an empty ack: the answer follows at response_url
     (answer,) = await slack.wait_for("s1")
     assert_valid(answer)
-    query = button_query(buttons(answer)["recordings_next"]["value"])
+    query = button_query(buttons(answer)["recordings_next"]["value"], APP_TOKEN)
     assert query.tz == "Europe/London"  # users.info, through the bot token
     expected = sample.query(query.plivo_params(), enforce_span=False)
     assert shown_ids(answer) == [row["recording_id"] for row in expected[:10]]

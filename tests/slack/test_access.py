@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.query import Query, parse
+from bot.sealing import Sealer, is_sealed
 from bot.signing import Signer
 from bot.slack import blocks, listeners
 from bot.slack.access import Organisation, Requester, UserGroups
@@ -206,7 +207,9 @@ async def test_prev_next_values_are_signed_for_the_team_and_channel(
     _, posted = await h.command(TEXT)
     value = buttons(only(posted))[blocks.ACTION_NEXT]["value"]
     payload = h.services.signer.verify(value, team=TEAM, channel=CHANNEL)
-    assert button_query(value) == Query.decode(payload)
+    # Sealed: the query (phone numbers included) cannot be read from the message's JSON.
+    assert is_sealed(payload) and "sales" not in payload
+    assert button_query(value) == Query.decode(h.services.access.sealer.open(payload))
 
 
 @pytest.mark.parametrize("where", ["tampered", "other_channel", "other_team", "unsigned"])
@@ -218,8 +221,9 @@ async def test_a_damaged_or_foreign_button_is_refused(
     _, posted = await h.command(TEXT)
     value = buttons(only(posted))[blocks.ACTION_NEXT]["value"]
     payload, _, rest = value.partition("~")
-    query = Query.decode(payload)
-    shared = query.model_copy(update={"share": True}).encode()
+    sealer = h.services.access.sealer
+    query = Query.decode(sealer.open(payload))
+    shared = sealer.seal(query.model_copy(update={"share": True}).encode())
     team, channel = TEAM, CHANNEL
     if where == "tampered":
         value = f"{shared}~{rest}"  # the share flag turned on, signature kept
@@ -294,10 +298,12 @@ def test_the_largest_signed_value_fits_in_a_button() -> None:
         share=True,
         window_counts=(10**9,) * 16,
     )
-    signer = Signer("k" * 64, "button")
-    value = signer.sign(query.encode(), team="T" * 20, channel="C" * 20, ttl_s=366 * 24 * 3600)
-    assert len(value) < 2000
-    assert Query.decode(signer.verify(value, team="T" * 20, channel="C" * 20)) == query
+    signer, sealer = Signer("k" * 64, "button"), Sealer("k" * 64)
+    for payload in (query.encode(), sealer.seal(query.encode())):  # plain, and as the bot sends it
+        value = signer.sign(payload, team="T" * 20, channel="C" * 20, ttl_s=366 * 24 * 3600)
+        assert len(value) < 2000
+        opened = signer.verify(value, team="T" * 20, channel="C" * 20)
+        assert Query.decode(sealer.open(opened) if is_sealed(opened) else opened) == query
 
 
 def test_requester_reads_what_slack_sends() -> None:

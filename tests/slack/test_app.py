@@ -16,8 +16,9 @@ from bot.plivo import PlivoClient
 from bot.plivo.cache import PageCache
 from bot.query import Query, parse
 from bot.sample_api import SampleApi
+from bot.sealing import Sealer, is_sealed
 from bot.slack import blocks, listeners
-from tests.conftest import CHANNEL, NOW, USER, Harness, HarnessFactory, mock_plivo
+from tests.conftest import CHANNEL, NOW, SIGNING_SECRET, USER, Harness, HarnessFactory, mock_plivo
 
 TZ = "America/Los_Angeles"
 
@@ -47,9 +48,11 @@ def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def button_query(value: str) -> Query:
-    """The query a (signed) Prev/Next value carries, signature not checked."""
-    return Query.decode(value.rsplit("~", 2)[0])
+def button_query(value: str, secret: str = SIGNING_SECRET) -> Query:
+    """The query a signed, sealed Prev/Next value carries (signature not checked), opened with the
+    key the bot derives from `secret` (its BUTTON_SECRET or SLACK_SIGNING_SECRET)."""
+    payload = value.rsplit("~", 2)[0]
+    return Query.decode(Sealer(secret).open(payload) if is_sealed(payload) else payload)
 
 
 def shown_ids(message: dict[str, Any]) -> list[str]:

@@ -3,6 +3,10 @@
 Pure (standard library only). RFC 4180 through the `csv` module: comma-separated, CRLF line ends,
 fields quoted when they hold a comma, a quote or a line break. No media URL is ever written:
 recordings are heard through the bot, where every listen is checked and audited.
+
+A text field that a spreadsheet would run as a formula (one starting with `=`, `+`, `-`, `@`, a
+tab or a carriage return: a conference named `=HYPERLINK(…)`, say) is written with a leading `'`,
+as OWASP advises for CSV files; a phone number such as `+14155550100` is data and stays as it is.
 """
 
 from __future__ import annotations
@@ -96,17 +100,30 @@ def row(rec: Recording, zone: ZoneInfo) -> tuple[str, ...]:
         _utc(start),
         _utc(end),
         _seconds(rec),
-        rec.from_number or "",
-        rec.to_number or "",
-        rec.conference_name or "",
-        rec.conference_uuid or "",
-        rec.mpc_name or "",
-        rec.mpc_uuid or "",
-        rec.call_uuid or "",
-        rec.recording_id,
-        rec.recording_format or "",
-        rec.recording_type or "",
+        _cell(rec.from_number),
+        _cell(rec.to_number),
+        _cell(rec.conference_name),
+        _cell(rec.conference_uuid),
+        _cell(rec.mpc_name),
+        _cell(rec.mpc_uuid),
+        _cell(rec.call_uuid),
+        _cell(rec.recording_id),
+        _cell(rec.recording_format),
+        _cell(rec.recording_type),
     )
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PHONE_NUMBER = re.compile(r"\+?[0-9]{3,20}")
+
+
+def _cell(text: str | None) -> str:
+    """`text` as a field no spreadsheet runs as a formula; a missing value is an empty field."""
+    if not text:
+        return ""
+    if text.startswith(_FORMULA_START) and not _PHONE_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _slug(text: str) -> str:

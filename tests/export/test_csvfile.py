@@ -90,3 +90,17 @@ def test_filename_names_the_filters_and_the_days_in_the_users_zone() -> None:
     )
     query = parse("since=2026-09-01T00:00:00Z until=2026-09-02T00:00:00Z", NOW, "UTC")
     assert csvfile.filename(query) == "recordings_2026-09-01_2026-09-02.csv"
+
+
+def test_a_value_a_spreadsheet_would_run_is_written_as_text() -> None:
+    rec = recording(
+        conference_name='=HYPERLINK("http://evil.example","x")',
+        mpc_name="@SUM(1+1)",
+        from_number="+14155550100",
+        to_number="-2+3",
+    )
+    got = dict(zip(csvfile.HEADER, csvfile.row(rec, ZoneInfo("UTC")), strict=True))
+    assert got["conference_name"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert got["mpc_name"] == "'@SUM(1+1)"
+    assert got["to"] == "'-2+3"
+    assert got["from"] == "+14155550100"  # a phone number is data, not a formula

@@ -92,6 +92,7 @@ class SharedBudget:
         self._created = False
         self._fallback = RateLimiter(max_requests, period_s)
         self.round_trips = 0
+        self._complained = float("-inf")
 
     async def _try(self) -> float:
         """Admit one request and return 0, or return how long to wait before asking again."""
@@ -120,7 +121,12 @@ class SharedBudget:
                 try:
                     wait = await self._try()
                 except Exception:
-                    log.exception("the shared Plivo budget is unreachable; using this process's")
+                    # Once a minute, not once per request, while the database stays away.
+                    if time.monotonic() - self._complained >= 60.0:
+                        self._complained = time.monotonic()
+                        log.exception(
+                            "the shared Plivo budget is unreachable; using this process's own"
+                        )
                     await self._fallback.acquire(who=who, priority=priority)
                     return
                 if wait == 0.0:

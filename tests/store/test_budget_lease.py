@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import logging
 
 import pytest
 
@@ -119,3 +120,21 @@ async def test_one_holder_at_a_time_and_takeover_after_expiry(
     finally:
         for store in stores:
             await store.aclose()
+
+
+async def test_an_unreachable_database_falls_back_to_this_processs_limiter(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.store.engine import create_engine, postgres_url
+    from tests.fakes.servers import free_port
+
+    engine = create_engine(postgres_url(f"postgresql://nobody@127.0.0.1:{free_port()}/none"))
+    budget = SharedBudget(engine)
+    try:
+        with caplog.at_level(logging.ERROR, logger="bot.store.budget"):
+            await budget.acquire(who="U1")  # answered by the local limiter, not stuck or raised
+            await budget.acquire(who="U2")
+        assert budget.round_trips == 0
+        assert caplog.text.count("unreachable") == 1  # said once, not once per request
+    finally:
+        await engine.dispose()

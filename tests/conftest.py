@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -275,3 +276,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> tuple[str | N
         return None, str(tmp_path / "data")
     server: LocalPostgres = request.getfixturevalue("postgres")
     return server.create_database(), str(tmp_path / "data")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _state_outside_the_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Servers started in-process (the ASGI app's lifespan opens the database) keep their SQLite
+    state in a temporary DATA_DIR, never in ./data of the working tree."""
+    before = os.environ.get("DATA_DIR")
+    os.environ["DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    yield
+    if before is None:
+        os.environ.pop("DATA_DIR", None)
+    else:
+        os.environ["DATA_DIR"] = before

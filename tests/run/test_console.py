@@ -13,6 +13,7 @@ import re
 import select
 import subprocess
 import sys
+import wave
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -204,3 +205,29 @@ def test_readme_first_screen_is_a_real_reply() -> None:
     shown = result.stdout.splitlines()
     start = shown.index(capture[0])
     assert shown[start : start + len(capture)] == capture
+
+
+def test_l_n_saves_the_recording_and_says_where(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--tz", TZ],
+        cwd=tmp_path,  # the recording lands in the current folder
+        input="conference=sales since yesterday limit=3\nl 2\nl 9\n",
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": str(ROOT),
+            **SAMPLE_ENV,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    page, saved, missing = answers(result.stdout)
+    second = URL.findall(page)[1]
+    target = tmp_path / f"recording-{second}.wav"
+    assert f"saved to {target}" in " ".join(saved.split())
+    with wave.open(str(target)) as wav:
+        assert wav.getframerate() == 8000 and wav.getnframes() > 0
+    assert "There is no recording 9 here (1 to 3)" in missing
+    assert "media.plivo.com" not in result.stdout

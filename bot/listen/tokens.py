@@ -22,16 +22,30 @@ def valid_id(value: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class ListenGrant:
-    """What a valid token lets its holder do: hear `recording_id`, issued to `user` of `team`."""
+    """What a valid token lets its holder do: hear `recording_id`, issued to `user` of `team`.
+
+    The click's channel, workspace and Grid organisation ride along so that opening the link
+    passes the same access check as the click did, again: someone taken off the allow-list
+    meanwhile is refused, not served for the rest of the link's life."""
 
     recording_id: str
     user: str
     team: str
+    channel: str = ""
+    workspace: str = ""
+    enterprise: str = ""
+
+
+_FIELDS = 6
 
 
 def issue(signer: Signer, grant: ListenGrant, *, ttl_s: int) -> str:
-    parts = (grant.recording_id, grant.user, grant.team or "-")
-    if not all(valid_id(part) for part in parts):
+    parts = (
+        grant.recording_id,
+        grant.user,
+        *(value or "-" for value in (grant.team, grant.channel, grant.workspace, grant.enterprise)),
+    )
+    if not all(part == "-" or valid_id(part) for part in parts):
         raise ValueError("a listening link needs plain ids")
     return signer.sign(_SEP.join(parts), ttl_s=ttl_s)
 
@@ -40,10 +54,13 @@ def read(signer: Signer, token: str) -> ListenGrant:
     """The grant in an unexpired, unaltered token; `BadSignature` otherwise."""
     payload = signer.verify(token)
     parts = payload.split(_SEP)
-    if len(parts) != 3 or not all(valid_id(part) for part in parts):
+    if len(parts) != _FIELDS or not all(part == "-" or valid_id(part) for part in parts[2:]):
         raise BadSignature("malformed")
-    recording_id, user, team = parts
-    return ListenGrant(recording_id, user, "" if team == "-" else team)
+    if not (valid_id(parts[0]) and valid_id(parts[1])):
+        raise BadSignature("malformed")
+    recording_id, user, *rest = parts
+    team, channel, workspace, enterprise = ("" if value == "-" else value for value in rest)
+    return ListenGrant(recording_id, user, team, channel, workspace, enterprise)
 
 
 def link(public_url: str, token: str) -> str:

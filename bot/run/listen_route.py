@@ -20,6 +20,7 @@ from bot.listen.service import Listening
 from bot.logs import fields
 from bot.plivo import PlivoError, RecordingGone
 from bot.signing import BadSignature
+from bot.slack.access import Access, Requester
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,15 @@ async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, by
 
 
 async def serve_listen(
-    listening: Listening | None, scope: Scope, receive: Receive, send: Send
+    listening: Listening | None,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    *,
+    access: Access | None = None,
 ) -> None:
-    """Answer one request under `/listen/`."""
+    """Answer one request under `/listen/`; with `access`, the person the link was issued to
+    must still pass the access check of the click that asked for it."""
     method = scope["method"]
     if method not in ("GET", "HEAD"):
         await _plain(send, 405, "method not allowed", [(b"allow", b"GET, HEAD")])
@@ -65,6 +72,19 @@ async def serve_listen(
         )
         return
     where = {"user": grant.user, "team": grant.team, "recording_id": grant.recording_id}
+    if access is not None:
+        who = Requester(
+            kind="click",
+            user=grant.user,
+            channel=grant.channel,
+            team=grant.workspace or grant.team,
+            user_team=grant.team,
+            enterprise=grant.enterprise,
+        )
+        refusal = await access.check(who)  # logged and audited there
+        if refusal is not None:
+            await _plain(send, 403, _slack_text(refusal.message))
+            return
     try:
         recording, url = await listening.locate(grant)
     except (RecordingGone, MediaMissing) as exc:
@@ -159,3 +179,8 @@ def _short(exc: PlivoError | MediaError) -> str:
     if isinstance(exc, MediaRefused):
         return exc.user_message
     return "Plivo did not hand over the recording just now. Try again in a minute."
+
+
+def _slack_text(text: str) -> str:
+    """A refusal written for Slack (`code` in backticks) as plain text for the browser."""
+    return text.replace("`", "")

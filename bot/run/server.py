@@ -141,8 +141,10 @@ class SlackAsgiApp:
             await _send(send, 200 if ready else 503, body, _JSON)
             return
         if path.startswith(LISTEN_PREFIX):
-            listening = self.runtime.services.listening if self.runtime else None
-            await serve_listen(listening, scope, receive, send)
+            services = self.runtime.services if self.runtime else None
+            listening = services.listening if services else None
+            access = services.access if services else None
+            await serve_listen(listening, scope, receive, send, access=access)
             return
         if path != EVENTS_PATH:
             await _send(send, 404, b"not found\n", _TEXT)

@@ -56,6 +56,8 @@ async def _listen(services: Services, body: dict[str, Any], action: dict[str, An
         await services.replier.reply(response_url, messages.render_listen_damaged())
         return
     assert services.listening is not None  # the runtime always builds one
-    grant = ListenGrant(recording_id, who.user, who.user_team)
+    grant = ListenGrant(
+        recording_id, who.user, who.user_team, who.channel, who.team, who.enterprise
+    )
     message = await services.listening.deliver(grant, channel=who.channel)
     await services.replier.reply(response_url, message)

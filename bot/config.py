@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     export_max_rows: int = Field(50_000, ge=1, le=1_000_000)
     export_concurrency: int = Field(2, ge=1, le=10)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Numeric dates (`03/11`): the order used when a user's Slack locale does not say.
+    date_order: Literal["MDY", "DMY", "YMD"] = "MDY"
 
     # Access (who may see recordings): closed by default, see bot/slack/access.py. The user lists
     # form one union; a channel list, when set, must also hold; ALLOW_EVERYONE opens the user side.
@@ -151,7 +153,7 @@ class Settings(BaseSettings):
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "date_order", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value

@@ -22,6 +22,7 @@ from bot.audit import audit
 from bot.logs import fields, mask_phone_numbers
 from bot.plivo import PlivoError, RangePage
 from bot.query import ParseError, Query, is_help, parse
+from bot.query.parser import date_order_for_locale
 from bot.query.watch import WATCH, subcommand
 from bot.services import Services
 from bot.slack import blocks, export
@@ -131,7 +132,7 @@ async def _command(
         await ack(blocks.render_help())
         log.info(fields(event="command", user=who.user, outcome="help"))
         return
-    tz = await services.timezones.get(who.user)
+    tz, locale = await services.timezones.profile(who.user)
     try:
         query = parse(
             text,
@@ -139,6 +140,7 @@ async def _command(
             tz,
             page_size=services.settings.page_size,
             phone_region=services.settings.phone_region,
+            date_order=date_order_for_locale(locale, services.settings.date_order),
         )
     except ParseError as exc:
         await ack(blocks.render_error(text, exc.message))

@@ -37,6 +37,8 @@ class FakeSlack:
 
     token: str = BOT_TOKEN
     user_zones: dict[str, str] = field(default_factory=dict)
+    # users.info gives a user's `locale` only when asked with include_locale=true, as Slack does.
+    user_locales: dict[str, str] = field(default_factory=dict)
     users_info_fails: bool = False
     users_info_delay_s: float = 0.0
     # Statuses the response_url answers with, in order; then 200.
@@ -149,9 +151,11 @@ class FakeSlack:
             user = params.get("user", "")
             if user not in self.user_zones:
                 return web.json_response({"ok": False, "error": "user_not_found"})
-            return web.json_response(
-                {"ok": True, "user": {"id": user, "tz": self.user_zones[user]}}
-            )
+            found: dict[str, Any] = {"id": user, "tz": self.user_zones[user]}
+            asked = str(params.get("include_locale", "")).lower() in ("true", "1")
+            if asked and user in self.user_locales:
+                found["locale"] = self.user_locales[user]
+            return web.json_response({"ok": True, "user": found})
         if method in _MESSAGING:
             return await self._messaging(method, params)
         return web.json_response({"ok": False, "error": "unknown_method"})

@@ -440,3 +440,24 @@ async def test_listener_can_be_called_directly(make_harness: HarnessFactory) -> 
         services=h.services,
     )
     assert acked and acked[0][0]["blocks"][0]["type"] == "header"
+
+
+@pytest.mark.parametrize(
+    ("locale", "setting", "shown"),
+    [
+        ("en-US", "DMY", "Mon 2 Mar"),
+        ("en-GB", "MDY", "Tue 3 Feb"),
+        ("ja-JP", "DMY", "Mon 2 Mar"),
+        (None, "DMY", "Tue 3 Feb"),
+        (None, "MDY", "Mon 2 Mar"),
+    ],
+)
+async def test_numeric_dates_follow_the_users_slack_locale(
+    make_harness: HarnessFactory, locale: str | None, setting: str, shown: str
+) -> None:
+    options = {"user_locales": {USER: locale}} if locale else {}
+    h: Harness = await make_harness(slack_options=options, date_order=setting)
+    _, posted = await h.command("on 03/02")
+    assert shown in json.dumps(only(posted), ensure_ascii=False)
+    await h.command("on 03/02 conference=sales")
+    assert len(h.slack.calls_to("users.info")) == 1  # locale and zone: one call, cached

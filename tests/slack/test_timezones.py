@@ -75,3 +75,20 @@ async def test_fallback_is_remembered_only_briefly(slack: FakeSlack) -> None:
     slack.users_info_fails = False
     clock.now += 61
     assert await zones.get("U1") == "America/Los_Angeles"
+
+
+async def test_locale_comes_with_the_zone_in_the_same_call(slack: FakeSlack) -> None:
+    slack.user_locales["U1"] = "en-GB"
+    zones = UserTimezones(AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url), "UTC")
+    assert await zones.profile("U1") == ("America/Los_Angeles", "en-GB")
+    assert await zones.locale("U1") == "en-GB"
+    assert await zones.get("U1") == "America/Los_Angeles"
+    assert len(slack.calls_to("users.info")) == 1
+
+
+async def test_no_locale_or_a_failing_slack_gives_none(slack: FakeSlack) -> None:
+    zones = UserTimezones(AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url), "UTC")
+    assert await zones.profile("U1") == ("America/Los_Angeles", None)
+    slack.users_info_fails = True
+    failing = UserTimezones(AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url), "UTC")
+    assert await failing.profile("U1") == ("UTC", None)

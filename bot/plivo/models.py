@@ -93,6 +93,18 @@ class Recording(BaseModel):
                 pass
         return self.add_time.astimezone(UTC) if self.add_time else None
 
+    @property
+    def ended_at(self) -> datetime | None:
+        """When the recording ended (Plivo saved it then, and lists by it), in UTC: from
+        `recording_end_ms`, else `add_time`."""
+        ms = self.recording_end_ms
+        if ms is not None and ms > 0:
+            try:
+                return datetime.fromtimestamp(ms / 1000.0, tz=UTC)
+            except (OverflowError, OSError, ValueError):
+                pass
+        return self.add_time.astimezone(UTC) if self.add_time else None
+
 
 class PageMeta(BaseModel):
     """Plivo's paging block; `total_count` is sometimes absent (or wrong)."""

@@ -183,16 +183,20 @@ class Query(BaseModel):
         `default_page_size`; paging and `share` are not part of it. Names are written as
         typed: what Slack escapes when the command is pasted, `parse` undoes.
         """
-        parts = [
-            f"{_COMMAND_KEYS[name]}={_quote(self.filters[name])}"
-            for name in f.FILTER_NAMES
-            if name in self.filters
-        ]
+        parts = self.filter_words()
         parts.append(("after=" if self.start_op == "gt" else "since=") + _iso(self.start))
         parts.append(("until=" if self.end_op == "lte" else "before=") + _iso(self.end))
         if self.page_size != default_page_size:
             parts.append(f"limit={self.page_size}")
         return " ".join(parts)
+
+    def filter_words(self, *, without: str | None = None) -> list[str]:
+        """The filters as `key=value` words of a command (one filter left out if named)."""
+        return [
+            f"{_COMMAND_KEYS[name]}={_quote(self.filters[name])}"
+            for name in f.FILTER_NAMES
+            if name in self.filters and name != without
+        ]
 
     # --- buttons ---------------------------------------------------------------------------
 

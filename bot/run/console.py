@@ -45,7 +45,7 @@ KEYS_HELP = (
     "  help  the bot's own help    export …  writes a CSV of the whole search to this folder"
 )
 TEAM_ID = "TCONSOLE"
-_DATE_TOKEN = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]*)>")
+_DATE_TOKEN = re.compile(r"<!date\^(\d+)\^([^|>]*)\|([^>]*)>")
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
 
 
@@ -227,6 +227,9 @@ class Renderer:
     def mrkdwn(self, text: str) -> str:
         def date(match: re.Match[str]) -> str:
             moment = datetime.fromtimestamp(int(match.group(1)), UTC).astimezone(self.zone)
+            # Slack shows `{time}` alone as the time alone (a recording's end).
+            if "{date" not in match.group(2):
+                return moment.strftime("%H:%M")
             return moment.strftime("%a %d %b %Y %H:%M")
 
         text = _DATE_TOKEN.sub(date, text)
@@ -258,7 +261,8 @@ class Renderer:
                 # The signed value begins with the recording id (signed, not secret).
                 recording = str(accessory.get("value", "")).split("~", 1)[0]
                 lines.append(f"[bold]\\[l {self._listen}][/bold] ▶ Listen · recording {recording}")
-            self.out.print("• " + lines[0])
+            # A section whose text is already a list keeps its own bullets (no "• •").
+            self.out.print(lines[0] if lines[0].startswith("•") else "• " + lines[0])
             for line in lines[1:]:
                 self.out.print("  " + line)
         elif kind == "context":

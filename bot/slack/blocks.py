@@ -8,12 +8,13 @@ button value), and quotes what the user typed when something went wrong.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.masking import mask_number, mask_phone_numbers
 from bot.query import Query
 from bot.query.errors import escape
+from bot.slack.hints import empty_hints
 
 if TYPE_CHECKING:  # only for annotations: the renderer must not load the Plivo client's HTTP stack
     from bot.plivo import PlivoError, RangePage, Recording
@@ -71,6 +72,19 @@ def slack_date(moment: datetime) -> str:
     return f"<!date^{int(utc.timestamp())}^{{date_short_pretty}} {{time}}|{fallback} UTC>"
 
 
+def slack_span(start: datetime, end: datetime | None) -> str:
+    """`Tue 1 Dec 03:48–04:16` in each reader's zone: when a recording started and ended (a
+    page is ordered by the end, so showing both makes the order visible)."""
+    first = slack_date(start)
+    if end is None or end <= start:
+        return first
+    utc = end.astimezone(UTC)
+    fallback = utc.replace(tzinfo=None).isoformat(" ", "minutes")
+    # The end's time alone reads naturally; a recording over half a day gets its date too.
+    shape = "{time}" if end - start < timedelta(hours=12) else "{date_short_pretty} {time}"
+    return f"{first}–<!date^{int(utc.timestamp())}^{shape}|{fallback} UTC>"
+
+
 def format_duration(seconds: float | None) -> str:
     if seconds is None:
         return "?:??"
@@ -101,7 +115,8 @@ def render_recording(
     number = mask_number if shared else _as_is
     name = mask_phone_numbers if shared else _as_is
     started = rec.started_at
-    first = [slack_date(started) if started else "time unknown", format_duration(rec.duration_s)]
+    when = slack_span(started, rec.ended_at) if started else "time unknown"
+    first = [when, format_duration(rec.duration_s)]
     # "conference *sales*" names the type too; a bare type only when there is no name to show.
     label = _recording_name(rec, name) or escape(rec.recording_type or "")
     if label:
@@ -134,9 +149,10 @@ def _header_text(page: RangePage) -> str:
     first = page.offset + 1
     last = page.offset + len(page.recordings)
     if page.total is not None:
-        return f"Recordings {first}–{last} of {page.total}"
-    shown = f"Recordings {first}–{last}"
-    return f"{shown} of more" if page.has_more else shown
+        shown = f"Recordings {first}–{last} of {page.total}"
+    else:
+        shown = f"Recordings {first}–{last}" + (" of more" if page.has_more else "")
+    return f"{shown} · newest saved first"
 
 
 def _paging_buttons(query: Query, page: RangePage, sign: Sign) -> list[dict[str, Any]]:
@@ -216,7 +232,7 @@ def render_page(query: Query, page: RangePage, *, sign: Sign, hint: str | None =
     """The answer to a query: header, the query in words, one section per recording, paging
     (button values signed by `sign`)."""
     if not page.recordings:
-        return render_empty(query, page)
+        return render_empty(query, page, sign=sign)
     header = _header_text(page)
     shown = _shown(query)
     summary = shown.summary()
@@ -233,27 +249,52 @@ def render_page(query: Query, page: RangePage, *, sign: Sign, hint: str | None =
     return _answer(query, f"{header} · {_plain(summary)}", blocks)
 
 
-def render_empty(query: Query, page: RangePage | None = None) -> Message:
-    """Nothing matched: say so, restate the range, and say how to widen the search."""
-    if page is not None and page.offset > 0:
-        lead = f"No more recordings past number {page.offset} for this search."
-    else:
-        lead = "No recordings match this search."
-    tips = [
-        "• Plivo matches names, numbers and ids *exactly*, capitals included: "
-        "`conference=Sales` does not find `sales`.",
-        "• Widen the time range: `last 30 days`, `since=2026-01-01`, "
-        "or `between march 1 and march 31`.",
-        "• Drop a filter, or run `/recordings help` for everything you can ask.",
-    ]
+def render_empty(
+    query: Query, page: RangePage | None = None, *, sign: Sign | None = None
+) -> Message:
+    """Nothing matched: say so, restate the range, and hint at what to try, from the search
+    itself. A page past the end says how many there are and offers the last page."""
     shown = _shown(query)
     summary = shown.summary()
+    total = _total(page)
+    extra: list[dict[str, Any]] = []
+    if page is not None and page.offset > 0 and total:
+        pages = -(-total // query.page_size)
+        asked = page.offset // query.page_size + 1
+        noun = "recording" if total == 1 else "recordings"
+        lead = (
+            f"Page {asked} is past the end: this search has {total} {noun}, "
+            f"{pages} page{'s' if pages != 1 else ''} of {query.page_size}."
+        )
+        tips = [
+            f"• *◀ Last page* shows page {pages}; the same search without `page=` or "
+            "`offset=` starts from the newest."
+        ]
+        if sign is not None:
+            last = (pages - 1) * query.page_size
+            button = _page_button(ACTION_PREV, "◀ Last page", query, last, page.counts, sign)
+            extra.append({"type": "actions", "block_id": "paging", "elements": [button]})
+    elif page is not None and page.offset > 0:
+        lead = f"No recordings past number {page.offset} for this search."
+        tips = empty_hints(shown)
+    else:
+        lead = "No recordings match this search."
+        tips = empty_hints(shown)
     blocks = [
         _section(f"*{lead}*"),
         _query_context(shown, summary),
         _section("\n".join(tips)),
+        *extra,
     ]
     return _answer(query, f"{lead} {_plain(summary)}", blocks)
+
+
+def _total(page: RangePage | None) -> int | None:
+    if page is None:
+        return None
+    if page.total is not None:
+        return page.total
+    return sum(page.counts) if page.counts else None
 
 
 def _plain(mrkdwn: str) -> str:
@@ -318,13 +359,22 @@ HELP_KEYS = (
 )
 
 HELP_TIMES = (
-    "*Time ranges* pick recordings by when they ended (each line shows when one started). "
+    "*Time ranges* pick recordings by when they ended (each line shows when one started and "
+    "ended, newest saved first). "
     "Default: the last 7 days; 90 days when you give an id; up to 366 days.\n"
     "• `today`, `yesterday`, `this week`, `last week`, `this month`, `last month`, `2025`\n"
     "• `last 2 hours`, `past 3 days`, `30m`, `2h`, `3d`, `2w`, `3 days ago`\n"
+    "• `this morning`, `yesterday afternoon`, `last night`, `tonight`, `since friday morning`\n"
+    "• `last weekend`, `q3`, `q2 2025`, `last quarter`, `ytd`, `qtd`, `mtd`, `wtd`\n"
+    "• `the 1st`, `since the 3rd`, `day before yesterday`, `last 3 business days`\n"
     "• `since monday`, `after 9am`, `before march 1`, `until friday`, `on march 8`\n"
+    "• `since 9.30am`, `since 0930`, `since 9`, `until 17:00`, `noon`, `midnight`\n"
     "• `between monday and tuesday`, `from 9am to 5pm`, `2026-03-01 - 2026-03-05`\n"
+    "• `nov 1-15`, `1-15 nov`, `mon-fri`, `9-11am`, `today 9-11am`, "
+    "`yesterday between 9am and 5pm`, `2026-11-01..2026-11-15`\n"
+    "• `03/11` reads in your Slack language's order (`en-US` month first, `en-GB` day first)\n"
     "• exact instants: `since=2026-03-10T07:00:00Z`\n"
+    "• `conference sales` works without `=`; pasted numbers too: `from=(415) 555-0100`\n"
     "*Sharing*: answers are only visible to you; add `share` to post them in the channel.\n"
     "*Export*: `/recordings export [filters] [time range]` (or *Export CSV* under an answer) "
     "sends every match, up to 366 days, as a CSV file to your DMs."

@@ -132,7 +132,8 @@ async def _command(
         await ack(blocks.render_help())
         log.info(fields(event="command", user=who.user, outcome="help"))
         return
-    tz, locale = await services.timezones.profile(who.user)
+    tz = await services.timezones.get(who.user)
+    locale = await services.timezones.locale(who.user)  # cached with the zone: no second call
     try:
         query = parse(
             text,

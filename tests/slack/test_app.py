@@ -88,7 +88,7 @@ async def test_first_page_then_next_then_prev(make_harness: HarnessFactory) -> N
     assert shown_ids(first) == everything[:10]
     assert first["response_type"] == "ephemeral"
     header = first["blocks"][0]["text"]["text"]
-    assert header == f"Recordings 1–10 of {len(everything)}"
+    assert header == f"Recordings 1–10 of {len(everything)} · newest saved first"
     assert blocks.ACTION_PREV not in buttons(first)
 
     ack, posted = await h.click(blocks.ACTION_NEXT, buttons(first)[blocks.ACTION_NEXT]["value"])
@@ -96,7 +96,9 @@ async def test_first_page_then_next_then_prev(make_harness: HarnessFactory) -> N
     second = only(posted)
     assert second["replace_original"] is True
     assert shown_ids(second) == everything[10:20]
-    assert second["blocks"][0]["text"]["text"] == f"Recordings 11–20 of {len(everything)}"
+    assert second["blocks"][0]["text"]["text"] == (
+        f"Recordings 11–20 of {len(everything)} · newest saved first"
+    )
     assert set(buttons(second)) == {blocks.ACTION_PREV, blocks.ACTION_NEXT, blocks.ACTION_EXPORT}
 
     _, posted = await h.click(blocks.ACTION_PREV, buttons(second)[blocks.ACTION_PREV]["value"])
@@ -160,7 +162,8 @@ async def test_empty_result_explains_and_suggests(make_harness: HarnessFactory) 
     words = json.dumps(message)
     assert "No recordings match" in words
     assert "exactly" in words and "capitals" in words
-    assert "last 30 days" in words  # a way to widen it
+    assert "/recordings conference=sales" in words  # the other spelling of the name
+    assert "/recordings conference=Sales last 7 days" in words  # a wider range than a day
     assert "Tue 10 Mar" in words  # the range, restated
 
 

@@ -117,9 +117,9 @@ def test_user_text_in_names_is_escaped() -> None:
 
 def test_header_says_slice_and_total() -> None:
     message = blocks.render_page(_query(), _page(10, offset=10), sign=SIGN)
-    assert message["blocks"][0]["text"]["text"] == "Recordings 11–20 of 948"
+    assert message["blocks"][0]["text"]["text"] == "Recordings 11–20 of 948 · newest saved first"
     unknown = blocks.render_page(_query(), _page(10, total=None, more=True), sign=SIGN)
-    assert unknown["blocks"][0]["text"]["text"] == "Recordings 1–10 of more"
+    assert unknown["blocks"][0]["text"]["text"] == "Recordings 1–10 of more · newest saved first"
 
 
 def test_paging_buttons_carry_offset_and_counts() -> None:

@@ -11,19 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.query.filters import FILTER_NAMES
+
 # The filters a watch may have: every one is a field of the listed recording, so one unfiltered
 # poll can be matched locally. (`subaccount` is not a field of the recording: refused.)
-MATCHABLE = frozenset(
-    {
-        "from_number",
-        "to_number",
-        "conference_name",
-        "conference_uuid",
-        "mpc_name",
-        "mpc_uuid",
-        "call_uuid",
-    }
-)
+MATCHABLE = frozenset(FILTER_NAMES) - {"subaccount"}
 
 
 @dataclass(frozen=True, slots=True)

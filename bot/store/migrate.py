@@ -79,10 +79,10 @@ async def _file_lock(path: Path) -> AsyncIterator[None]:
 
 async def migrate(engine: AsyncEngine) -> None:
     """Apply every revision not yet applied; safe when several processes do it at once."""
-    if await current(engine) == HEAD:
-        return
     url = engine.url
     if url.get_backend_name() == "postgresql":
+        if await current(engine) == HEAD:
+            return
         async with engine.begin() as connection:
             await connection.execute(
                 sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
@@ -90,5 +90,10 @@ async def migrate(engine: AsyncEngine) -> None:
             await connection.run_sync(_upgrade)
         return
     assert url.database
-    async with _file_lock(Path(url.database + ".lock")), engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+    # The check as well as the upgrade under the lock: SQLite answers "database is locked" at once,
+    # whatever its busy timeout, to a reader whose snapshot a concurrent schema change made stale.
+    async with _file_lock(Path(url.database + ".lock")):
+        if await current(engine) == HEAD:
+            return
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade)

@@ -139,6 +139,8 @@ async def test_a_watch_posts_each_new_recording_once_across_a_restart(
         assert "+14155550123" not in json.dumps(posts) and "0123" in json.dumps(posts)
         print(f"posted {took:.2f}s after Plivo saved it (interval {INTERVAL_S}s)")
 
+        # The post is counted just after Slack accepts it; its audit line says it was.
+        await bot.wait_for_log(lambda line: '"event":"watch.posted"' in line)
         _, key = await servers.command(bot, "watch list", channel=channel)
         (listing,) = await servers.slack.wait_for(key)
         assert "conference *support*" in json.dumps(listing) and "1 posted" in json.dumps(listing)

@@ -13,7 +13,7 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,7 @@ class BotProcess:
     process: asyncio.subprocess.Process | None = None
     _reader: asyncio.Task[None] | None = None
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    _new_line: asyncio.Condition = field(default_factory=asyncio.Condition)
     _data_dir: tempfile.TemporaryDirectory[str] | None = None
 
     @property
@@ -139,6 +140,18 @@ class BotProcess:
             self.logs.append(line)
             if self.ready_line in line:
                 self._ready.set()
+            async with self._new_line:
+                self._new_line.notify_all()
+
+    async def wait_for_log(self, predicate: Callable[[str], bool], timeout: float = 10.0) -> str:
+        """The first log line matching `predicate`, waiting up to `timeout` for it to be written."""
+
+        def found() -> str | None:
+            return next((line for line in self.logs if predicate(line)), None)
+
+        async with self._new_line:
+            await asyncio.wait_for(self._new_line.wait_for(found), timeout)
+        return found() or ""
 
     async def signal(self, sig: int = signal.SIGTERM) -> None:
         assert self.process is not None

@@ -30,8 +30,9 @@ from bench.mix import DEFAULT_PAGE_SIZE, MIXES, RealisticMix, RepeatMix
 from bot.config import SAMPLE_AUTH_ID, SAMPLE_AUTH_TOKEN
 from bot.plivo import PlivoClient
 from bot.plivo.cache import PageCache
-from bot.query import Query, parse
+from bot.query import parse
 from bot.sample_api import SampleApi
+from bot.slack.listeners import range_args
 
 
 @dataclass
@@ -84,7 +85,7 @@ async def replay(args: argparse.Namespace, *, cached: bool) -> Tally:
             if not command.page:
                 continue
             query = parse(command.text, now, zone_of(user_id(n % args.people)))
-            page = await client.list_range(**_args(query), new_search=True)
+            page = await client.list_range(**range_args(query), new_search=True)
             tally.pages += 1
             offset = 0
             while True:  # the driver's click model: Next, else Prev, where the page has it
@@ -97,25 +98,12 @@ async def replay(args: argparse.Namespace, *, cached: bool) -> Tally:
                     break
                 before = asked
                 turned = query.model_copy(update={"offset": offset, "window_counts": page.counts})
-                page = await client.list_range(**_args(turned))
+                page = await client.list_range(**range_args(turned))
                 tally.pages += 1
                 small = query.page_size <= DEFAULT_PAGE_SIZE
                 tally.clicks[(action, small, asked == before)] += 1
     tally.requests = asked
     return tally
-
-
-def _args(query: Query) -> dict[str, object]:
-    return {
-        "filters": query.filters,
-        "start": query.start,
-        "end": query.end,
-        "start_op": query.start_op,
-        "end_op": query.end_op,
-        "limit": query.page_size,
-        "offset": query.offset,
-        "counts": query.window_counts,
-    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,19 +85,16 @@ class Recording(BaseModel):
     @property
     def started_at(self) -> datetime | None:
         """When the recording started, in UTC: from `recording_start_ms`, else `add_time`."""
-        ms = self.recording_start_ms
-        if ms is not None and ms > 0:
-            try:
-                return datetime.fromtimestamp(ms / 1000.0, tz=UTC)
-            except (OverflowError, OSError, ValueError):
-                pass
-        return self.add_time.astimezone(UTC) if self.add_time else None
+        return self._moment(self.recording_start_ms)
 
     @property
     def ended_at(self) -> datetime | None:
         """When the recording ended (Plivo saved it then, and lists by it), in UTC: from
         `recording_end_ms`, else `add_time`."""
-        ms = self.recording_end_ms
+        return self._moment(self.recording_end_ms)
+
+    def _moment(self, ms: float | None) -> datetime | None:
+        """`ms` (epoch milliseconds) as a UTC time when it is one, else `add_time` in UTC."""
         if ms is not None and ms > 0:
             try:
                 return datetime.fromtimestamp(ms / 1000.0, tz=UTC)

@@ -28,9 +28,10 @@ from bot.logs import fields
 from bot.plivo import PlivoClient, PlivoError
 from bot.query import ParseError, Query, parse
 from bot.signing import Signer
-from bot.slack import blocks
+from bot.slack import blocks, clicks
 from bot.slack import export_blocks as render
-from bot.slack.access import DAMAGED_BUTTON, Requester
+from bot.slack.access import Requester
+from bot.slack.clicks import not_replacing
 from bot.slack.export_progress import UPDATE_EVERY_S, Progress
 from bot.slack.export_upload import UploadFailed, upload
 
@@ -120,40 +121,26 @@ def start(
     return job
 
 
-def _not_replacing(message: Message) -> Message:
-    return {**message, "replace_original": False}
-
-
 async def export_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], *, services: Services
 ) -> None:
     """**Export CSV** under an answer: the same export as the command, of that answer's query."""
     await ack()
-    who = Requester.from_action(body)
-    response_url = str(body.get("response_url") or "")
+    click = await clicks.admit(services, body, action)
+    if click is None:
+        return
+    who, response_url, payload = click.who, click.response_url, click.payload
     reply = services.replier.reply
-    refusal = await services.access.check(who)
-    if refusal is not None:
-        await reply(response_url, _not_replacing(blocks.render_refusal("", refusal.message)))
-        return
-    if wait_s := services.user_limits.check(who.user):
-        slow = blocks.render_slow_down("", wait_s, services.user_limits.per_minute)
-        await reply(response_url, _not_replacing(slow))
-        return
-    payload = services.access.open_button(str(action.get("value") or ""), who)
-    if payload is None:
-        await reply(response_url, _not_replacing(blocks.render_refusal("", DAMAGED_BUTTON)))
-        return
     try:
         query = Query.decode(payload)
     except ParseError as exc:
         log.info(fields(event="export_click", user=who.user, outcome="stale", detail=exc.message))
-        await reply(response_url, _not_replacing(blocks.render_stale_button()))
+        await reply(response_url, not_replacing(blocks.render_stale_button()))
         return
     text = f"export {query.command()}"
     job = start(services, query, text, who=who, response_url=response_url)
     message = render.started(f"/recordings {text}") if job else render.already_running(text)
-    await reply(response_url, _not_replacing(message))
+    await reply(response_url, not_replacing(message))
 
 
 async def cancel_click(
@@ -174,13 +161,13 @@ async def cancel_click(
         refusal = await services.access.check(asked_in)
         if refusal is not None:
             message = blocks.render_refusal("", refusal.message)
-            await services.replier.reply(response_url, _not_replacing(message))
+            await services.replier.reply(response_url, not_replacing(message))
             return
         if job.cancel(who.user):
             log.info(fields(event="export_cancel", user=who.user, job=job.id, outcome="ok"))
             return
     log.info(fields(event="export_cancel", user=who.user, outcome="nothing_to_cancel"))
-    await services.replier.reply(response_url, _not_replacing(render.cancel_unknown()))
+    await services.replier.reply(response_url, not_replacing(render.cancel_unknown()))
 
 
 async def _open_dm(client: AsyncWebClient, user_id: str) -> str:
@@ -214,7 +201,7 @@ async def _run(
             error = str(exc.response.get("error") or "error")
             log.warning(fields(event="export", user=user, outcome="no_dm", error=error))
             audit("export.failed", user=user, team=team, outcome="no_dm", filters=filters)
-            await services.replier.reply(response_url, _not_replacing(render.no_dm(text, error)))
+            await services.replier.reply(response_url, not_replacing(render.no_dm(text, error)))
             return
         progress = Progress(client, dm, str(posted["ts"]), every_s=exports.progress_every_s)
         audit("export.started", user=user, team=team, channel=dm, filters=filters)

@@ -15,17 +15,13 @@ from typing import Any
 
 from bot.listen.tokens import ListenGrant, valid_id
 from bot.services import Services
-from bot.slack import blocks
+from bot.slack import clicks
 from bot.slack import listen_messages as messages
-from bot.slack.access import Refusal, Requester
+from bot.slack.access import Refusal
 
 log = logging.getLogger(__name__)
 
 Ack = Callable[..., Awaitable[Any]]
-
-
-def _str(value: object) -> str:
-    return value if isinstance(value, str) else ""
 
 
 async def recordings_listen(
@@ -36,23 +32,13 @@ async def recordings_listen(
 
 
 async def _listen(services: Services, body: dict[str, Any], action: dict[str, Any]) -> None:
-    who = Requester.from_action(body)
-    response_url = _str(body.get("response_url"))
-    refusal = await services.access.check(who)
-    if refusal is not None:
-        message = {**blocks.render_refusal("", refusal.message), "replace_original": False}
-        await services.replier.reply(response_url, message)
+    click = await clicks.admit(services, body, action, damaged=messages.render_listen_damaged())
+    if click is None:
         return
-    if wait_s := services.user_limits.check(who.user):
-        slow = blocks.render_slow_down("", wait_s, services.user_limits.per_minute)
-        await services.replier.reply(response_url, {**slow, "replace_original": False})
-        return
-    recording_id = services.access.open_button(_str(action.get("value")), who)
-    if recording_id is not None and not valid_id(recording_id):
+    who, response_url, recording_id = click.who, click.response_url, click.payload
+    if not valid_id(recording_id):
         # Signed by this bot yet not a recording id (a Prev/Next value, say): not for this button.
         services.access.refused(who, Refusal("button_not_listen", messages.DAMAGED))
-        recording_id = None
-    if recording_id is None:
         await services.replier.reply(response_url, messages.render_listen_damaged())
         return
     assert services.listening is not None  # the runtime always builds one

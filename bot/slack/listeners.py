@@ -25,8 +25,9 @@ from bot.query import ParseError, Query, is_help, parse
 from bot.query.parser import date_order_for_locale
 from bot.query.watch import WATCH, subcommand
 from bot.services import Services
-from bot.slack import blocks, export
-from bot.slack.access import DAMAGED_BUTTON, Refusal, Requester
+from bot.slack import blocks, clicks, export
+from bot.slack.access import Refusal, Requester
+from bot.slack.clicks import not_replacing
 from bot.watch.commands import watch_command
 
 log = logging.getLogger("bot.slack.listeners")
@@ -38,7 +39,7 @@ def _elapsed_ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
 
-def _range_args(query: Query) -> dict[str, Any]:
+def range_args(query: Query) -> dict[str, Any]:
     """The query as the arguments of `PlivoClient.list_range` (and `cached_range`)."""
     return {
         "filters": query.filters,
@@ -162,7 +163,7 @@ async def _command(
             return
     hint = blocks.EMPTY_COMMAND_HINT if not text.strip() else None
     try:
-        page = await services.plivo.cached_range(**_range_args(query))
+        page = await services.plivo.cached_range(**range_args(query))
     except Exception:
         # Only a shortcut failed: the search below still answers (and reports what it meets), but
         # a broken cache must not go unseen.
@@ -207,29 +208,15 @@ async def recordings_page(
 async def _turn_page(
     services: Services, body: dict[str, Any], action: dict[str, Any], started: float
 ) -> None:
-    # Slack sends objects here; a payload that does not must still get an answer, not a crash.
-    who = Requester.from_action(body)
-    response_url = _str(body.get("response_url"))
-    refusal = await services.access.check(who)
-    if refusal is not None:
-        message = blocks.render_refusal("", refusal.message)
-        await services.replier.reply(response_url, _not_replacing(message))
+    click = await clicks.admit(services, body, action)
+    if click is None:
         return
-    payload = services.access.open_button(_str(action.get("value")), who)
-    if payload is None:
-        message = blocks.render_refusal("", DAMAGED_BUTTON)
-        await services.replier.reply(response_url, _not_replacing(message))
-        return
-    if wait_s := services.user_limits.check(who.user):
-        log.info(fields(event="click", user=who.user, outcome="slowed_down", wait_s=wait_s))
-        slow = blocks.render_slow_down("", wait_s, services.user_limits.per_minute)
-        await services.replier.reply(response_url, _not_replacing(slow))
-        return
+    who, response_url = click.who, click.response_url
     try:
-        query = Query.decode(payload)
+        query = Query.decode(click.payload)
     except ParseError as exc:
         log.info(fields(event="click", user=who.user, outcome="stale_button", detail=exc.message))
-        await services.replier.reply(response_url, _not_replacing(blocks.render_stale_button()))
+        await services.replier.reply(response_url, not_replacing(blocks.render_stale_button()))
         return
     await answer(
         services,
@@ -258,10 +245,6 @@ def printable(text: str) -> str:
     return _CONTROLS.sub(" ", text)
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
 
@@ -272,11 +255,6 @@ def _interrupted(text: str) -> dict[str, Any]:
         "The bot was restarting and could not finish this search in time. "
         "Please run the command again.",
     )
-
-
-def _not_replacing(message: dict[str, Any]) -> dict[str, Any]:
-    # An error after a click must not wipe out the page the user was reading.
-    return {**message, "replace_original": False}
 
 
 async def answer(
@@ -296,7 +274,7 @@ async def answer(
     user_id = who.user
     try:
         page = await services.plivo.list_range(
-            **_range_args(query), who=user_id, new_search=event == "command"
+            **range_args(query), who=user_id, new_search=event == "command"
         )
         message = blocks.render_page(query, page, sign=_signer(services, who), hint=hint)
         if replace:
@@ -314,15 +292,15 @@ async def answer(
                 api_id=exc.api_id,
             )
         )
-        message = _not_replacing(blocks.render_plivo_error(text, exc))
+        message = not_replacing(blocks.render_plivo_error(text, exc))
     except Exception:
         outcome = "internal_error"
         log.exception(fields(event=event, user=user_id, outcome=outcome))
-        message = _not_replacing(blocks.render_internal_error(text))
+        message = not_replacing(blocks.render_internal_error(text))
     except asyncio.CancelledError:
         # Shutdown ran out of grace before Plivo answered: say so, rather than fall silent.
         log.warning(fields(event=event, user=user_id, outcome="interrupted"))
-        await services.replier.reply(response_url, _not_replacing(_interrupted(text)))
+        await services.replier.reply(response_url, not_replacing(_interrupted(text)))
         raise
     delivered = await services.replier.reply(response_url, message)
     _log_answer(event, who, query, page, outcome, delivered, started)
